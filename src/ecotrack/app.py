@@ -1,0 +1,156 @@
+"""The FastAPI application factory.
+
+`create_app()` wires settings, the database, the job runner, middleware, error handlers and the
+domain routers. The API lives under `/api/v1`; the OpenAPI document at `/api/openapi.json` and its
+interactive docs at `/api/docs`. `/healthz`, `/readyz` and `/metrics` sit at the root.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from ecotrack import __version__
+from ecotrack.core import jobs
+from ecotrack.core.db import Database, ensure_database, set_database
+from ecotrack.core.deps import rate_limit_by_ip
+from ecotrack.core.errors import PROBLEM_JSON, install_error_handlers
+from ecotrack.core.middleware import EdgeMiddleware
+from ecotrack.core.observability import configure_logging, configure_tracing
+from ecotrack.core.ratelimit import make_rate_limiter
+from ecotrack.core.settings import Settings, get_settings
+
+logger = logging.getLogger("ecotrack")
+
+API_PREFIX = "/api/v1"
+
+
+def _operation_id(route: APIRoute) -> str:
+    tag = str(route.tags[0]) if route.tags else "default"
+    return f"{tag}-{route.name}".replace("_", "-")
+
+
+def api_routers() -> list[APIRouter]:
+    """Every domain router mounted under /api/v1, in the order of the OpenAPI document."""
+    from ecotrack.system.router import router as system_router
+
+    return [system_router]
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, run_jobs: bool | None = None
+) -> FastAPI:
+    """Build the application. `db` lets tests share a connection; `run_jobs` overrides whether the
+    embedded job runner starts (default: when no broker is configured)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        start_runner = (
+            run_jobs if run_jobs is not None else settings.jobs_embedded and not settings.broker_url
+        )
+        if start_runner:
+            jobs.start_embedded_runner(
+                poll_interval_s=settings.jobs_poll_interval_s,
+                start_delay_s=settings.jobs_start_delay_s,
+                max_attempts=settings.jobs_max_attempts,
+            )
+        try:
+            yield
+        finally:
+            if start_runner:
+                jobs.stop_embedded_runner()
+
+    app = FastAPI(
+        title="EcoTrack API",
+        version=__version__,
+        description=(
+            "Measure, explain and reduce environmental footprints. Every error is "
+            "`application/problem+json` (RFC 9457) with a stable `code`."
+        ),
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    if db is not None:
+        set_database(db)
+        app.state.db = db
+    else:
+        app.state.db = ensure_database(settings)
+    app.state.rate_limiter = make_rate_limiter(settings.redis_url)
+    jobs.load_task_modules()
+
+    install_error_handlers(app)
+
+    from ecotrack.system.router import health_router
+
+    app.include_router(health_router)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(rate_limit_by_ip)])
+    for router in api_routers():
+        api.include_router(router)
+    app.include_router(api)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-CSRF-Token"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(
+        EdgeMiddleware,
+        max_body_bytes=settings.max_request_bytes,
+        hsts_seconds=settings.hsts_seconds if settings.env == "production" else 0,
+        trusted_hosts=settings.trusted_hosts,
+    )
+    configure_tracing(app, settings)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with every error response described as problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    from ecotrack.core.errors import FieldError, Problem
+
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = components["Problem"].pop("$defs", {})
+    components.update(defs)
+    for path, item in schema.get("paths", {}).items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            extra = ["429", "500"] if path.startswith(API_PREFIX) else ["500"]
+            if "requestBody" in op:
+                extra.append("413")
+            if op.get("parameters") or "requestBody" in op:
+                extra.append("422")
+            for status in extra:
+                responses.setdefault(status, {"description": "Error"})
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    response["content"] = {PROBLEM_JSON: {"schema": problem_ref}}
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    components.setdefault("FieldError", FieldError.model_json_schema())
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,205 @@
+"""Database: engine, declarative base with a naming convention, mixins, request-owned sessions.
+
+One code path for SQLite (embedded, WAL) and PostgreSQL. The request (or the task) owns the
+session: it commits on success and rolls back on error; services only `flush()`. Jobs enqueued
+during the unit of work are sent after the commit and dropped on rollback (`ecotrack.core.jobs`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event, func
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:
+    from ecotrack.core.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on SQLite (which keeps no offset) and PostgreSQL alike.
+
+    Naive values are refused on the way in; values come back aware, in UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use ecotrack.core.db.utcnow()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class TimestampMixin:
+    """`created_at` and `updated_at`, set by the application in UTC."""
+
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, server_default=func.current_timestamp(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(),
+        default=utcnow,
+        onupdate=utcnow,
+        server_default=func.current_timestamp(),
+        nullable=False,
+    )
+
+
+# --- engine -------------------------------------------------------------------------------
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",  # safe with WAL: a crash loses no committed transaction's integrity
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA cache_size=-65536",  # 64 MiB page cache
+    "PRAGMA mmap_size=268435456",
+)
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy own transactions (pysqlite's legacy implicit BEGIN is off).
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrades under load.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_db_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False
+) -> Engine:
+    """An engine for `url` with the pragmas (SQLite) or pool settings (PostgreSQL) EcoTrack uses."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            from pathlib import Path
+
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """The process-wide engine and session factory."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session_factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session that commits on success, rolls back on error and sends buffered jobs after commit.
+
+        Used by requests (through the `DbSession` dependency), tasks and the CLI.
+        """
+        from ecotrack.core import jobs  # local: jobs imports this module
+
+        session = self.session_factory()
+        buffer = jobs.open_buffer(session)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            buffer.discard()
+            raise
+        else:
+            buffer.flush()
+        finally:
+            jobs.close_buffer(session)
+            session.close()
+
+
+_db: Database | None = None
+_db_lock = threading.Lock()
+
+
+def init_database(url: str, **kwargs: Any) -> Database:
+    global _db
+    with _db_lock:
+        if _db is not None:
+            _db.engine.dispose()
+        _db = Database(create_db_engine(url, **kwargs))
+        return _db
+
+
+def get_database() -> Database:
+    if _db is None:
+        from ecotrack.core.settings import get_settings
+
+        return ensure_database(get_settings())
+    return _db
+
+
+def ensure_database(settings: Settings) -> Database:
+    """The process-wide database for `settings`, created (or replaced) if its URL differs."""
+    current = _db
+    url = settings.resolved_database_url
+    if current is not None and current.engine.url.render_as_string(hide_password=False) == url:
+        return current
+    return init_database(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        echo=settings.db_echo,
+    )
+
+
+def set_database(db: Database | None) -> None:
+    """Install a database (tests use this to share their connection)."""
+    global _db
+    _db = db

@@ -1,0 +1,132 @@
+"""EcoTrack settings: one pydantic-settings class, every variable prefixed `ECOTRACK_`.
+
+The defaults are the embedded mode: a SQLite file and an in-process job runner inside the user
+data directory. Setting `ECOTRACK_DATABASE_URL`, `ECOTRACK_REDIS_URL` and `ECOTRACK_BROKER_URL`
+moves the same code to PostgreSQL, Redis and Celery workers. See docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """Raised when the configuration cannot be used (for example production without a secret)."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ECOTRACK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("ecotrack", appauthor=False)))
+    database_url: str | None = None
+    redis_url: str | None = None
+    broker_url: str | None = None
+    secret_key: str | None = Field(default=None, repr=False)
+
+    # HTTP
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+
+    # Database pool (PostgreSQL)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_echo: bool = False
+
+    # Jobs
+    jobs_embedded: bool = True  # run jobs inside `serve` when no broker is configured
+    jobs_poll_interval_s: float = Field(default=1.0, gt=0)
+    jobs_start_delay_s: float = Field(default=0.0, ge=0)
+    jobs_max_attempts: int = Field(default=5, ge=1)
+    jobs_history_days: int = Field(default=14, ge=1)
+
+    # Observability
+    log_level: str = "INFO"
+    log_json: bool = True
+    metrics_enabled: bool = True
+    otel_enabled: bool = False
+    otel_endpoint: str | None = None  # OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318
+    otel_service_name: str = "ecotrack"
+
+    # Rate limits (per client IP, across the API)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+
+    _split_cors = field_validator("cors_origins", "trusted_hosts", mode="before")(_split_csv)
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if self.env == "production":
+            key = self.secret_key or ""
+            if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_KEY_LENGTH:
+                raise SettingsError(
+                    "ECOTRACK_SECRET_KEY must be set to a random value of at least "
+                    f"{MIN_SECRET_KEY_LENGTH} characters when ECOTRACK_ENV=production"
+                )
+        return self
+
+    # --- derived values -------------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'ecotrack.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def distributed_jobs(self) -> bool:
+        return bool(self.broker_url)
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated on first run and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / SECRET_KEY_FILE
+        key = secrets.token_urlsafe(48)
+        try:  # O_EXCL: several processes starting at once agree on one key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            for _ in range(50):
+                existing = path.read_text(encoding="utf-8").strip()
+                if existing:
+                    return existing
+                time.sleep(0.01)
+            raise SettingsError(f"{path} exists but is empty") from None
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
