@@ -135,7 +135,13 @@ def worker(
 
     configure_logging(settings)
     get_celery().worker_main(
-        ["worker", f"--concurrency={concurrency}", f"--pool={pool}", "--loglevel=INFO"]
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--pool={pool}",
+            f"--queues={settings.jobs_queue}",
+            "--loglevel=INFO",
+        ]
     )
 
 

@@ -49,6 +49,7 @@ def get_celery() -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 3600},
+        task_default_queue=settings.jobs_queue,
         timezone="UTC",
         enable_utc=True,
     )

@@ -88,6 +88,9 @@ def load_task_modules() -> None:
 def run_task(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     spec = TASKS.get(name)
     if spec is None:
+        load_task_modules()
+        spec = TASKS.get(name)
+    if spec is None:
         raise JobsError(f"unknown task {name!r}")
     start = time.perf_counter()
     try:
@@ -142,7 +145,9 @@ class JobBuffer:
 
     def add(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
         if name not in TASKS:
-            raise JobsError(f"unknown task {name!r}")
+            load_task_modules()
+            if name not in TASKS:
+                raise JobsError(f"unknown task {name!r}")
         if _backend().distributed:
             self.pending.append((name, args, kwargs))
         else:
@@ -291,7 +296,7 @@ class EmbeddedRunner:
                 moved = session.execute(
                     update(JobSchedule)
                     .where(JobSchedule.name == spec.name)
-                    .where(JobSchedule.next_run_at == row.next_run_at)
+                    .where(JobSchedule.next_run_at <= now)
                     .values(next_run_at=now + timedelta(seconds=spec.every_s))
                 ).rowcount  # type: ignore[attr-defined]
                 if moved == 1:

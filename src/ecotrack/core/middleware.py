@@ -50,10 +50,6 @@ DOCS_CSP = (
 )
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class EdgeMiddleware:
     def __init__(
         self,
@@ -106,18 +102,29 @@ class EdgeMiddleware:
             return
 
         received = [0]
+        refused = [False]
+        extra_headers = self._headers(path, request_id)
 
         async def limited_receive() -> Message:
+            if refused[0]:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received[0] += len(message.get("body", b""))
                 if received[0] > limit:
-                    raise _BodyTooLarge
+                    # Answer 413 now; the application sees a disconnected client and whatever
+                    # it tries to send afterwards is dropped.
+                    refused[0] = True
+                    if not started[0]:
+                        started[0] = True
+                        status_holder[0] = 413
+                        await _send_problem(send, 413, _too_large(limit), request_id, extra_headers)
+                    return {"type": "http.disconnect"}
             return message
 
-        extra_headers = self._headers(path, request_id)
-
         async def send_wrapper(message: Message) -> None:
+            if refused[0]:
+                return
             if message["type"] == "http.response.start":
                 started[0] = True
                 status_holder[0] = message["status"]
@@ -130,11 +137,9 @@ class EdgeMiddleware:
         HTTP_IN_FLIGHT.inc()
         try:
             await self.app(scope, limited_receive, send_wrapper)
-        except _BodyTooLarge:
-            if not started[0]:
-                status_holder[0] = 413
-                await _send_problem(send, 413, _too_large(limit), request_id, extra_headers)
         except Exception:
+            if refused[0]:
+                return  # the 413 is already sent; the app failed reading a truncated body
             error_log.exception("unhandled error on %s %s", scope.get("method"), path)
             if not started[0]:
                 status_holder[0] = 500

@@ -34,6 +34,7 @@ def load_models() -> MetaData:
 def alembic_config(url: str | None = None, *, engine: Engine | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("file_template", FILE_TEMPLATE)
     cfg.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     if url:

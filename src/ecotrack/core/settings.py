@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     jobs_start_delay_s: float = Field(default=0.0, ge=0)
     jobs_max_attempts: int = Field(default=5, ge=1)
     jobs_history_days: int = Field(default=14, ge=1)
+    jobs_queue: str = Field(default="ecotrack", pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
 
     # Observability
     log_level: str = "INFO"

@@ -1,0 +1,3 @@
+from ecotrack.cli import app
+
+app()

@@ -1,0 +1,151 @@
+"""Unit of work and jobs: commit on success, nothing half-written on error, jobs after commit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, text, update
+
+from ecotrack.core import jobs
+from ecotrack.core.db import Database, utcnow
+from ecotrack.core.jobs import EmbeddedRunner, JobRecord, JobSchedule, enqueue, task
+from ecotrack.system.models import ProbeRun
+
+
+def count(db: Database, model) -> int:  # type: ignore[no-untyped-def]
+    with db.session_factory() as s:
+        return int(s.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_unit_of_work_commits_on_success(db: Database) -> None:
+    with db.unit_of_work() as s:
+        s.add(ProbeRun(token="ok", runs=0))
+    assert count(db, ProbeRun) == 1
+
+
+def test_unit_of_work_rolls_back_everything_on_error(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.unit_of_work() as s:
+        s.add(ProbeRun(token="a", runs=0))
+        s.flush()
+        s.add(ProbeRun(token="b", runs=0))
+        raise RuntimeError("fail after a flush")
+    assert count(db, ProbeRun) == 0
+
+
+def test_job_enqueued_in_rolled_back_unit_is_dropped(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.unit_of_work() as s:
+        enqueue(s, "system.probe", "dropped")
+        raise RuntimeError("rollback")
+    assert count(db, JobRecord) == 0
+    assert EmbeddedRunner().run_one() is False
+
+
+def test_job_runs_once_after_commit(db: Database) -> None:
+    with db.unit_of_work() as s:
+        enqueue(s, "system.probe", "t1")
+    runner = EmbeddedRunner()
+    assert runner.run_one() is True
+    assert runner.run_one() is False
+    with db.session_factory() as s:
+        probe = s.execute(select(ProbeRun).where(ProbeRun.token == "t1")).scalar_one()
+        job = s.execute(select(JobRecord)).scalar_one()
+    assert probe.runs == 1
+    assert (job.status, job.attempts) == ("done", 1)
+    assert job.finished_at is not None and job.finished_at.tzinfo is not None
+
+
+def test_enqueue_outside_unit_of_work_is_refused(db: Database) -> None:
+    with db.session_factory() as s, pytest.raises(jobs.JobsError, match="unit_of_work"):
+        enqueue(s, "system.probe", "x")
+
+
+def test_unknown_task_is_refused(db: Database) -> None:
+    with pytest.raises(jobs.JobsError, match="unknown task"), db.unit_of_work() as s:
+        enqueue(s, "system.nope")
+
+
+FAILURES: dict[str, int] = {}
+
+
+@task("testing.flaky", max_attempts=3)
+def flaky(key: str, fail_times: int) -> None:
+    FAILURES[key] = FAILURES.get(key, 0) + 1
+    if FAILURES[key] <= fail_times:
+        raise RuntimeError(f"failure {FAILURES[key]}")
+
+
+def _make_due(db: Database) -> None:
+    with db.session_factory() as s, s.begin():
+        s.execute(JobRecord.__table__.update().values(run_after=utcnow()))
+
+
+def test_failed_job_retries_with_backoff_then_succeeds(db: Database) -> None:
+    with db.unit_of_work() as s:
+        enqueue(s, "testing.flaky", "retry", 1)
+    runner = EmbeddedRunner(max_attempts=3)
+    assert runner.run_one() is True
+    with db.session_factory() as s:
+        job = s.execute(select(JobRecord)).scalar_one()
+    assert job.status == "pending" and job.attempts == 1
+    assert job.run_after > datetime.now(UTC)  # backed off, not due yet
+    assert "failure 1" in (job.last_error or "")
+    assert runner.run_one() is False
+    _make_due(db)
+    assert runner.run_one() is True
+    with db.session_factory() as s:
+        assert s.execute(select(JobRecord.status)).scalar_one() == "done"
+
+
+def test_job_fails_for_good_after_max_attempts(db: Database) -> None:
+    with db.unit_of_work() as s:
+        enqueue(s, "testing.flaky", "always", 99)
+    runner = EmbeddedRunner(max_attempts=3)
+    for _ in range(3):
+        _make_due(db)
+        assert runner.run_one() is True
+    with db.session_factory() as s:
+        job = s.execute(select(JobRecord)).scalar_one()
+    assert (job.status, job.attempts) == ("failed", 3)
+    assert FAILURES["always"] == 3
+
+
+def test_expired_lease_is_reclaimed(db: Database) -> None:
+    """A job left `running` by a dead process runs again once its lease has expired."""
+    with db.unit_of_work() as s:
+        enqueue(s, "system.probe", "lease")
+    with db.session_factory() as s, s.begin():
+        s.execute(
+            JobRecord.__table__.update().values(
+                status="running", locked_until=datetime(2000, 1, 1, tzinfo=UTC), attempts=1
+            )
+        )
+    assert EmbeddedRunner().run_one() is True
+    with db.session_factory() as s:
+        assert s.execute(select(ProbeRun.runs)).scalar_one() == 1
+
+
+def test_periodic_tasks_are_enqueued_once_per_interval(db: Database) -> None:
+    runner = EmbeddedRunner()
+    runner.schedule_periodic()  # first sight: schedules, enqueues nothing
+    with db.session_factory() as s, s.begin():
+        s.execute(update(JobSchedule).values(next_run_at=datetime(2000, 1, 1, tzinfo=UTC)))
+    first = runner.schedule_periodic()
+    second = EmbeddedRunner().schedule_periodic()  # another process at the same tick
+    assert first >= 1 and second == 0
+    with db.session_factory() as s:
+        names = list(s.execute(select(JobRecord.name)).scalars())
+    assert names.count("system.prune_jobs") == 1
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_runs_in_wal_mode(db: Database) -> None:
+    with db.session_factory() as s:
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+
+
+def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive datetime"), db.unit_of_work() as s:
+        s.add(JobRecord(name="system.probe", args=[], kwargs={}, run_after=datetime(2020, 1, 1)))
