@@ -13,7 +13,8 @@ def test_openapi_is_served_and_docs_render(client) -> None:
     doc = client.get("/api/openapi.json").json()
     assert doc["openapi"].startswith("3.")
     docs = client.get("/api/docs")
-    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
 
 
 def test_operation_ids_are_unique_and_kebab_case(client) -> None:
@@ -32,7 +33,9 @@ def test_operation_ids_are_stable(client) -> None:
         for method, op in item.items()
     }
     recorded = json.loads(SNAPSHOT.read_text())
-    changed = {k: (recorded[k], v) for k, v in current.items() if k in recorded and recorded[k] != v}
+    changed = {
+        k: (recorded[k], v) for k, v in current.items() if k in recorded and recorded[k] != v
+    }
     assert not changed, f"operation ids changed: {changed}"
     missing = sorted(set(current) - set(recorded))
     assert not missing, f"new operations: add them to {SNAPSHOT.name}: {missing}"

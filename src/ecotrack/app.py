@@ -23,7 +23,7 @@ from ecotrack.core.db import Database, ensure_database, set_database
 from ecotrack.core.deps import rate_limit_by_ip
 from ecotrack.core.errors import PROBLEM_JSON, install_error_handlers
 from ecotrack.core.middleware import EdgeMiddleware
-from ecotrack.core.observability import configure_logging, configure_tracing
+from ecotrack.core.observability import configure_tracing
 from ecotrack.core.ratelimit import make_rate_limiter
 from ecotrack.core.settings import Settings, get_settings
 
@@ -52,7 +52,7 @@ def create_app(
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         start_runner = (
             run_jobs if run_jobs is not None else settings.jobs_embedded and not settings.broker_url
         )
@@ -135,7 +135,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     defs = components["Problem"].pop("$defs", {})
     components.update(defs)
     for path, item in schema.get("paths", {}).items():
-        for method, op in item.items():
+        for _method, op in item.items():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             responses = op["responses"]

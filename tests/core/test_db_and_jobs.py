@@ -52,7 +52,8 @@ def test_job_runs_once_after_commit(db: Database) -> None:
         job = s.execute(select(JobRecord)).scalar_one()
     assert probe.runs == 1
     assert (job.status, job.attempts) == ("done", 1)
-    assert job.finished_at is not None and job.finished_at.tzinfo is not None
+    assert job.finished_at is not None
+    assert job.finished_at.tzinfo is not None
 
 
 def test_enqueue_outside_unit_of_work_is_refused(db: Database) -> None:
@@ -87,7 +88,8 @@ def test_failed_job_retries_with_backoff_then_succeeds(db: Database) -> None:
     assert runner.run_one() is True
     with db.session_factory() as s:
         job = s.execute(select(JobRecord)).scalar_one()
-    assert job.status == "pending" and job.attempts == 1
+    assert job.status == "pending"
+    assert job.attempts == 1
     assert job.run_after > datetime.now(UTC)  # backed off, not due yet
     assert "failure 1" in (job.last_error or "")
     assert runner.run_one() is False
@@ -132,7 +134,8 @@ def test_periodic_tasks_are_enqueued_once_per_interval(db: Database) -> None:
         s.execute(update(JobSchedule).values(next_run_at=datetime(2000, 1, 1, tzinfo=UTC)))
     first = runner.schedule_periodic()
     second = EmbeddedRunner().schedule_periodic()  # another process at the same tick
-    assert first >= 1 and second == 0
+    assert first >= 1
+    assert second == 0
     with db.session_factory() as s:
         names = list(s.execute(select(JobRecord.name)).scalars())
     assert names.count("system.prune_jobs") == 1

@@ -26,10 +26,13 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
 def test_defaults_are_the_embedded_mode(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'ecotrack.db'}"
-    assert settings.is_sqlite and not settings.distributed_jobs
+    assert settings.is_sqlite
+    assert not settings.distributed_jobs
 
 
-def test_lists_come_from_comma_separated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_lists_come_from_comma_separated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("ECOTRACK_CORS_ORIGINS", "https://a.example, https://b.example")
     monkeypatch.setenv("ECOTRACK_TRUSTED_HOSTS", "a.example")
     settings = Settings(data_dir=tmp_path)

@@ -59,13 +59,15 @@ def test_embedded_job_survives_a_crash_and_runs_once(tmp_path: Path) -> None:
         # several more runner iterations: still exactly once
         assert not poll(lambda: _probe_runs(base, "crash") > 1, timeout=1.5)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT status, attempts FROM job WHERE name='system.probe'")).all() == [
-            ("done", 1)
-        ]
+        assert conn.execute(
+            text("SELECT status, attempts FROM job WHERE name='system.probe'")
+        ).all() == [("done", 1)]
     engine.dispose()
 
 
-def test_distributed_worker_runs_the_same_job(tmp_path: Path, redis_url: str, pg_available: None) -> None:
+def test_distributed_worker_runs_the_same_job(
+    tmp_path: Path, redis_url: str, pg_available: None
+) -> None:
     name, url = create_pg_database("ecotrack_it")
     queue = f"ecotrack-test-{uuid.uuid4().hex[:8]}"
     env = child_env(
@@ -85,7 +87,9 @@ def test_distributed_worker_runs_the_same_job(tmp_path: Path, redis_url: str, pg
             assert ready["mode"] == "distributed"
             assert {c["name"] for c in ready["checks"]} == {"database", "redis", "broker"}
             token = uuid.uuid4().hex[:12]
-            assert httpx.post(f"{base}/api/v1/system/probes", json={"token": token}).status_code == 202
+            assert (
+                httpx.post(f"{base}/api/v1/system/probes", json={"token": token}).status_code == 202
+            )
             assert poll(lambda: _probe_runs(base, token) == 1, timeout=30), log.read_text()[-3000:]
             ran_by = httpx.get(f"{base}/api/v1/system/probes/{token}").json()["ran_by"]
             assert ran_by.split(":")[1] == str(worker.pid)  # the worker process ran it, not serve

@@ -11,7 +11,8 @@ def test_healthz(client) -> None:
 
 def test_readyz_reports_each_configured_dependency(client) -> None:
     body = client.get("/readyz").json()
-    assert body["status"] == "ok" and body["mode"] == "embedded"
+    assert body["status"] == "ok"
+    assert body["mode"] == "embedded"
     assert [c["name"] for c in body["checks"]] == ["database"]
 
 

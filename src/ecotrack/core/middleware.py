@@ -90,14 +90,16 @@ class EdgeMiddleware:
                 self._headers(path, request_id),
                 code="invalid-host",
             )
-            self._record(scope, 400, start, request_id)
+            self._record(scope, 400, start)
             request_id_var.reset(token)
             return
 
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _send_problem(send, 413, _too_large(limit), request_id, self._headers(path, request_id))
-            self._record(scope, 413, start, request_id)
+            await _send_problem(
+                send, 413, _too_large(limit), request_id, self._headers(path, request_id)
+            )
+            self._record(scope, 413, start)
             request_id_var.reset(token)
             return
 
@@ -154,7 +156,7 @@ class EdgeMiddleware:
                 )
         finally:
             HTTP_IN_FLIGHT.dec()
-            self._record(scope, status_holder[0], start, request_id)
+            self._record(scope, status_holder[0], start)
             request_id_var.reset(token)
 
     def _host_allowed(self, scope: Scope) -> bool:
@@ -175,15 +177,16 @@ class EdgeMiddleware:
         return headers
 
     @staticmethod
-    def _record(scope: Scope, status: int, start: float, request_id: str) -> None:
+    def _record(scope: Scope, status: int, start: float) -> None:
         elapsed = time.perf_counter() - start
         ctx = (scope.get("fastapi") or {}).get("effective_route_context")
         template = (
             getattr(ctx, "path", None) or getattr(scope.get("route"), "path", None) or "unmatched"
         )
         method = scope.get("method", "")
-        HTTP_REQUESTS.labels(method=method, route=template, status=str(status)).inc()
-        HTTP_LATENCY.labels(method=method, route=template).observe(elapsed)
+        counter, histogram = _metric_children(method, template, status)
+        counter.inc()
+        histogram.observe(elapsed)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(
                 "%s %s %d %.1fms",
@@ -198,6 +201,23 @@ class EdgeMiddleware:
                     "client": (scope.get("client") or ("-",))[0],
                 },
             )
+
+
+_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _metric_children(method: str, template: str, status: int) -> tuple[Any, Any]:
+    """Labelled metric children, cached: `.labels()` costs a lock and a dict build per call."""
+    key = (method, template, status)
+    children = _CHILDREN.get(key)
+    if children is None:
+        children = (
+            HTTP_REQUESTS.labels(method=method, route=template, status=str(status)),
+            HTTP_LATENCY.labels(method=method, route=template),
+        )
+        if len(_CHILDREN) < 10_000:  # unmatched paths share one template; this bounds memory
+            _CHILDREN[key] = children
+    return children
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

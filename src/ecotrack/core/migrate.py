@@ -44,11 +44,15 @@ def alembic_config(url: str | None = None, *, engine: Engine | None = None) -> C
     return cfg
 
 
-def upgrade(url: str | None = None, *, engine: Engine | None = None, revision: str = "head") -> None:
+def upgrade(
+    url: str | None = None, *, engine: Engine | None = None, revision: str = "head"
+) -> None:
     command.upgrade(alembic_config(url, engine=engine), revision)
 
 
-def downgrade(url: str | None = None, *, engine: Engine | None = None, revision: str = "base") -> None:
+def downgrade(
+    url: str | None = None, *, engine: Engine | None = None, revision: str = "base"
+) -> None:
     command.downgrade(alembic_config(url, engine=engine), revision)
 
 

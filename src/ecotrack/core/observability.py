@@ -128,7 +128,9 @@ def configure_tracing(app: FastAPI, settings: Settings) -> bool:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=Resource.create({"service.name": settings.otel_service_name}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": settings.otel_service_name})
+    )
     exporter = (
         OTLPSpanExporter(endpoint=settings.otel_endpoint.rstrip("/") + "/v1/traces")
         if settings.otel_endpoint

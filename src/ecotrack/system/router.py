@@ -17,7 +17,7 @@ router = APIRouter(prefix="/system", tags=["system"])
 
 
 @health_router.get("/healthz", response_model=Health, operation_id="system-health")
-def healthz() -> Health:
+async def healthz() -> Health:
     """Liveness: the process answers."""
     return system_service.health()
 
@@ -48,7 +48,11 @@ def readyz(request: Request, settings: AppSettings) -> Response | Readiness:
 def metrics(request: Request) -> Response:
     db = get_db(request)
     pool = db.engine.pool
-    for state, getter in (("checked_out", "checkedout"), ("idle", "checkedin"), ("overflow", "overflow")):
+    for state, getter in (
+        ("checked_out", "checkedout"),
+        ("idle", "checkedin"),
+        ("overflow", "overflow"),
+    ):
         fn = getattr(pool, getter, None)
         if callable(fn):
             DB_POOL.labels(state=state).set(max(0, int(fn())))

@@ -39,7 +39,9 @@ class SystemService:
             fn()  # type: ignore[operator]
         except Exception as exc:
             return Check(name=name, status="fail", detail=f"{type(exc).__name__}: {exc}"[:300])
-        return Check(name=name, status="ok", latency_ms=round((time.perf_counter() - start) * 1e3, 3))
+        return Check(
+            name=name, status="ok", latency_ms=round((time.perf_counter() - start) * 1e3, 3)
+        )
 
     def _check_database(self, db: Database) -> Check:
         def ping() -> None:

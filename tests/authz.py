@@ -1,0 +1,53 @@
+"""The authorisation matrix: every API route, who may call it, and what everyone else gets.
+
+Each route of the OpenAPI document must appear in `ROUTES` (a test fails when a new route is not
+classified, so new routes join the matrix automatically). The identity capability fills in the
+principals' fixtures and the expected outcome per principal; until then every route here is public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Principal(StrEnum):
+    ANONYMOUS = "anonymous"
+    USER = "user"
+    OTHER_ORG_USER = "other_org_user"
+    VIEWER = "viewer"
+    MEMBER = "member"
+    ORG_ADMIN = "org_admin"
+    OWNER = "owner"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call a route; everyone else gets `denied_status` (401 anonymous, 404 cross-org)."""
+
+    allowed: frozenset[Principal] = field(default_factory=lambda: frozenset(Principal))
+    denied_status: int = 403
+
+    @property
+    def public(self) -> bool:
+        return self.allowed == frozenset(Principal)
+
+
+PUBLIC = Access()
+
+# "METHOD /path" -> Access. Extend this table with every new route.
+ROUTES: dict[str, Access] = {
+    "GET /healthz": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "POST /api/v1/system/probes": PUBLIC,  # development/test only: 404 in production
+    "GET /api/v1/system/probes/{token}": PUBLIC,
+}
+
+
+def expected_status(route: str, principal: Principal) -> int | None:
+    """None when the principal is allowed (any non-auth status is fine), else the denial status."""
+    access = ROUTES[route]
+    if principal in access.allowed:
+        return None
+    return 401 if principal is Principal.ANONYMOUS else access.denied_status
