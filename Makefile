@@ -25,8 +25,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: install
 	$(BIN)/mypy
@@ -51,3 +51,6 @@ bench: install ## Run every benchmark and write benchmarks/results/*.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+openapi-snapshot: install ## Record the operation ids after adding or renaming routes on purpose
+	$(BIN)/python scripts/openapi_snapshot.py

@@ -36,13 +36,24 @@ class Access:
 
 PUBLIC = Access()
 
-# "METHOD /path" -> Access. Extend this table with every new route.
-ROUTES: dict[str, Access] = {
-    "GET /healthz": PUBLIC,
-    "GET /readyz": PUBLIC,
-    "POST /api/v1/system/probes": PUBLIC,  # development/test only: 404 in production
-    "GET /api/v1/system/probes/{token}": PUBLIC,
-}
+# "METHOD /path" -> Access. Each domain lists its routes in `tests/<domain>/authz_routes.py`
+# (a module-level `ROUTES` dict); they are merged here.
+ROUTES: dict[str, Access] = {}
+
+
+def _load_routes() -> None:
+    import importlib
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("*/authz_routes.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.authz_routes")
+        overlap = set(ROUTES) & set(module.ROUTES)
+        if overlap:
+            raise RuntimeError(f"routes classified twice: {sorted(overlap)}")
+        ROUTES.update(module.ROUTES)
+
+
+_load_routes()
 
 
 def expected_status(route: str, principal: Principal) -> int | None:

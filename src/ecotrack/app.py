@@ -37,11 +37,33 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}".replace("_", "-")
 
 
-def api_routers() -> list[APIRouter]:
-    """Every domain router mounted under /api/v1, in the order of the OpenAPI document."""
-    from ecotrack.system.router import router as system_router
+def _domain_modules(module: str) -> list[Any]:
+    """`ecotrack.<domain>.<module>` for every domain that has one, in a stable order."""
+    import importlib
+    import pkgutil
 
-    return [system_router]
+    import ecotrack
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(ecotrack.__path__), key=lambda m: m.name):
+        if not info.ispkg or info.name in ("core", "calc", "factors", "migrations"):
+            continue
+        try:
+            found.append(importlib.import_module(f"ecotrack.{info.name}.{module}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ecotrack.{info.name}.{module}":
+                raise
+    return found
+
+
+def api_routers() -> list[APIRouter]:
+    """Every domain's `router` (mounted under /api/v1), found in `ecotrack.<domain>.router`."""
+    return [m.router for m in _domain_modules("router") if hasattr(m, "router")]
+
+
+def root_routers() -> list[APIRouter]:
+    """Domain routers mounted at the root (`root_router`, e.g. /healthz or /v1/ingest)."""
+    return [m.root_router for m in _domain_modules("router") if hasattr(m, "root_router")]
 
 
 def create_app(
@@ -92,9 +114,8 @@ def create_app(
 
     install_error_handlers(app)
 
-    from ecotrack.system.router import health_router
-
-    app.include_router(health_router)
+    for router in root_routers():
+        app.include_router(router)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(rate_limit_by_ip)])
     for router in api_routers():
         api.include_router(router)

@@ -172,6 +172,31 @@ def _safe_url(settings: Settings) -> str:
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
 
+def _register_domain_commands() -> None:
+    """Each `ecotrack.<domain>.cli` module with a Typer `app` becomes `ecotrack <name> ...`."""
+    import importlib
+    import pkgutil
+
+    import ecotrack
+
+    for info in sorted(pkgutil.iter_modules(ecotrack.__path__), key=lambda m: m.name):
+        if not info.ispkg:
+            continue
+        try:
+            module = importlib.import_module(f"ecotrack.{info.name}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ecotrack.{info.name}.cli":
+                raise
+            continue
+        if hasattr(module, "register"):
+            module.register(app)
+        elif hasattr(module, "app"):
+            app.add_typer(module.app, name=getattr(module, "NAME", info.name))
+
+
+_register_domain_commands()
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -32,9 +32,27 @@ def _jobs_seeder(settings: Settings) -> Iterator[str]:
     yield f"jobs: probe {token} ran {runs} time(s) in process"
 
 
-SEEDERS: list[Callable[[Settings], Iterator[str]]] = [_jobs_seeder]
+def seeders() -> list[Callable[[Settings], Iterator[str]]]:
+    """The job probe, then `seed(settings)` of every `ecotrack.<domain>.demo` module, by `ORDER`."""
+    import importlib
+    import pkgutil
+
+    import ecotrack
+
+    found: list[tuple[int, str, Callable[[Settings], Iterator[str]]]] = []
+    for info in pkgutil.iter_modules(ecotrack.__path__):
+        if not info.ispkg:
+            continue
+        try:
+            module = importlib.import_module(f"ecotrack.{info.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ecotrack.{info.name}.demo":
+                raise
+            continue
+        found.append((getattr(module, "ORDER", 100), info.name, module.seed))
+    return [_jobs_seeder, *(seed for _, _, seed in sorted(found, key=lambda t: (t[0], t[1])))]
 
 
 def run_demo(settings: Settings) -> Iterator[str]:
-    for seeder in SEEDERS:
+    for seeder in seeders():
         yield from seeder(settings)

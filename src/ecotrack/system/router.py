@@ -12,17 +12,17 @@ from ecotrack.core.observability import DB_POOL, JOBS_QUEUED, REGISTRY
 from ecotrack.system.schemas import Health, Probe, ProbeAccepted, ProbeCreate, Readiness
 from ecotrack.system.service import system_service
 
-health_router = APIRouter(tags=["system"])
+root_router = APIRouter(tags=["system"])
 router = APIRouter(prefix="/system", tags=["system"])
 
 
-@health_router.get("/healthz", response_model=Health, operation_id="system-health")
+@root_router.get("/healthz", response_model=Health, operation_id="system-health")
 async def healthz() -> Health:
     """Liveness: the process answers."""
     return system_service.health()
 
 
-@health_router.get(
+@root_router.get(
     "/readyz",
     response_model=Readiness,
     operation_id="system-ready",
@@ -44,7 +44,7 @@ def readyz(request: Request, settings: AppSettings) -> Response | Readiness:
     return Response(orjson.dumps(body), status_code=503, media_type=PROBLEM_JSON)
 
 
-@health_router.get("/metrics", include_in_schema=False)
+@root_router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
     db = get_db(request)
     pool = db.engine.pool
