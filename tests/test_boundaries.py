@@ -8,21 +8,17 @@ another domain's `repository` or `models` module. New domains are covered automa
 from __future__ import annotations
 
 import ast
-import pkgutil
 from pathlib import Path
 
 import ecotrack
+from ecotrack.core.discovery import domain_names
 
 NOT_DOMAINS = {"core", "calc", "factors", "migrations"}
 PRIVATE = ("repository", "models")
 
 
 def _domains() -> list[str]:
-    return [
-        m.name
-        for m in pkgutil.iter_modules(ecotrack.__path__)
-        if m.ispkg and m.name not in NOT_DOMAINS
-    ]
+    return domain_names()
 
 
 def _imports(path: Path) -> list[str]:

@@ -21,6 +21,7 @@ from ecotrack import __version__
 from ecotrack.core import jobs
 from ecotrack.core.db import Database, ensure_database, set_database
 from ecotrack.core.deps import rate_limit_by_ip
+from ecotrack.core.discovery import domain_modules
 from ecotrack.core.errors import PROBLEM_JSON, install_error_handlers
 from ecotrack.core.middleware import EdgeMiddleware
 from ecotrack.core.observability import configure_tracing
@@ -37,33 +38,14 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}".replace("_", "-")
 
 
-def _domain_modules(module: str) -> list[Any]:
-    """`ecotrack.<domain>.<module>` for every domain that has one, in a stable order."""
-    import importlib
-    import pkgutil
-
-    import ecotrack
-
-    found = []
-    for info in sorted(pkgutil.iter_modules(ecotrack.__path__), key=lambda m: m.name):
-        if not info.ispkg or info.name in ("core", "calc", "factors", "migrations"):
-            continue
-        try:
-            found.append(importlib.import_module(f"ecotrack.{info.name}.{module}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"ecotrack.{info.name}.{module}":
-                raise
-    return found
-
-
 def api_routers() -> list[APIRouter]:
     """Every domain's `router` (mounted under /api/v1), found in `ecotrack.<domain>.router`."""
-    return [m.router for m in _domain_modules("router") if hasattr(m, "router")]
+    return [m.router for m in domain_modules("router") if hasattr(m, "router")]
 
 
 def root_routers() -> list[APIRouter]:
     """Domain routers mounted at the root (`root_router`, e.g. /healthz or /v1/ingest)."""
-    return [m.root_router for m in _domain_modules("router") if hasattr(m, "root_router")]
+    return [m.root_router for m in domain_modules("router") if hasattr(m, "root_router")]
 
 
 def create_app(

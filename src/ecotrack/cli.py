@@ -173,25 +173,14 @@ def _safe_url(settings: Settings) -> str:
 
 
 def _register_domain_commands() -> None:
-    """Each `ecotrack.<domain>.cli` module with a Typer `app` becomes `ecotrack <name> ...`."""
-    import importlib
-    import pkgutil
+    """Each `ecotrack.<domain>.cli` module becomes `ecotrack <NAME> ...` (or calls `register`)."""
+    from ecotrack.core.discovery import domain_modules
 
-    import ecotrack
-
-    for info in sorted(pkgutil.iter_modules(ecotrack.__path__), key=lambda m: m.name):
-        if not info.ispkg:
-            continue
-        try:
-            module = importlib.import_module(f"ecotrack.{info.name}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"ecotrack.{info.name}.cli":
-                raise
-            continue
+    for module in domain_modules("cli"):
         if hasattr(module, "register"):
             module.register(app)
         elif hasattr(module, "app"):
-            app.add_typer(module.app, name=getattr(module, "NAME", info.name))
+            app.add_typer(module.app, name=getattr(module, "NAME", module.__name__.split(".")[1]))
 
 
 _register_domain_commands()

@@ -34,22 +34,11 @@ def _jobs_seeder(settings: Settings) -> Iterator[str]:
 
 def seeders() -> list[Callable[[Settings], Iterator[str]]]:
     """The job probe, then `seed(settings)` of every `ecotrack.<domain>.demo` module, by `ORDER`."""
-    import importlib
-    import pkgutil
+    from ecotrack.core.discovery import domain_modules
 
-    import ecotrack
-
-    found: list[tuple[int, str, Callable[[Settings], Iterator[str]]]] = []
-    for info in pkgutil.iter_modules(ecotrack.__path__):
-        if not info.ispkg:
-            continue
-        try:
-            module = importlib.import_module(f"ecotrack.{info.name}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"ecotrack.{info.name}.demo":
-                raise
-            continue
-        found.append((getattr(module, "ORDER", 100), info.name, module.seed))
+    found: list[tuple[int, str, Callable[[Settings], Iterator[str]]]] = [
+        (getattr(m, "ORDER", 100), m.__name__, m.seed) for m in domain_modules("demo")
+    ]
     return [_jobs_seeder, *(seed for _, _, seed in sorted(found, key=lambda t: (t[0], t[1])))]
 
 

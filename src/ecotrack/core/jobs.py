@@ -71,18 +71,9 @@ def task(
 
 def load_task_modules() -> None:
     """Import every `ecotrack.<domain>.tasks` module so their tasks register."""
-    import importlib
-    import pkgutil
+    from ecotrack.core.discovery import domain_modules
 
-    import ecotrack
-
-    for info in pkgutil.iter_modules(ecotrack.__path__):
-        if info.ispkg:
-            try:
-                importlib.import_module(f"ecotrack.{info.name}.tasks")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"ecotrack.{info.name}.tasks":
-                    raise
+    domain_modules("tasks")
 
 
 def run_task(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:

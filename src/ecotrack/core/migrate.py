@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, MetaData
-
-import ecotrack
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 FILE_TEMPLATE = "%%(year)d-%%(month).2d-%%(day).2d-%%(hour).2d%%(minute).2d_%%(slug)s"
@@ -20,14 +16,9 @@ def load_models() -> MetaData:
     """Import every model module so `Base.metadata` holds the whole schema."""
     from ecotrack.core import jobs  # noqa: F401 - registers the job tables
     from ecotrack.core.db import Base
+    from ecotrack.core.discovery import domain_modules
 
-    for info in pkgutil.iter_modules(ecotrack.__path__):
-        if info.ispkg:
-            try:
-                importlib.import_module(f"ecotrack.{info.name}.models")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"ecotrack.{info.name}.models":
-                    raise
+    domain_modules("models")
     return Base.metadata
 
 
