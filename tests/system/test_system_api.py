@@ -81,3 +81,13 @@ def test_metrics_count_requests_by_route_template(client) -> None:
     assert "ecotrack_http_request_duration_seconds_bucket" in text
     assert "ecotrack_db_pool_connections" in text
     assert 'ecotrack_jobs_queued{status="pending"}' in text
+
+
+def test_metrics_can_be_disabled(settings, db) -> None:
+    from starlette.testclient import TestClient
+
+    from ecotrack.app import create_app
+
+    settings.metrics_enabled = False
+    with TestClient(create_app(settings, db=db, run_jobs=False)) as client:
+        assert client.get("/metrics").status_code == 404

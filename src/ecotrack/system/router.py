@@ -46,6 +46,8 @@ def readyz(request: Request, settings: AppSettings) -> Response | Readiness:
 
 @root_router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
+    if not request.app.state.settings.metrics_enabled:
+        raise NotFoundError("Metrics are disabled (ECOTRACK_METRICS_ENABLED=false)")
     db = get_db(request)
     pool = db.engine.pool
     for state, getter in (
