@@ -17,7 +17,7 @@ class Source:
     """
 
     id: str
-    dataset: str  # short key used in requests: desnz, epa, ember, owid, useeio, ecologits, ccf, ipcc
+    dataset: str  # key used in requests: desnz, epa, ember, owid, useeio, ecologits, ccf, ipcc
     name: str  # human name: "UK Government GHG Conversion Factors for Company Reporting"
     publisher: str
     edition: str  # "2024 v1.1", "2025", "May 2025"
@@ -31,7 +31,7 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Uncertainty:
-    """Relative uncertainty as fractions of the value: low = value*(1-minus), high = value*(1+plus)."""
+    """Relative uncertainty as fractions: low = value * (1 - minus), high = value * (1 + plus)."""
 
     minus: float
     plus: float
