@@ -19,6 +19,7 @@ _DATA_DIR = Path(tempfile.mkdtemp(prefix="ecotrack-test-"))
 os.environ["ECOTRACK_ENV"] = "test"
 os.environ["ECOTRACK_DATA_DIR"] = str(_DATA_DIR)
 os.environ.setdefault("ECOTRACK_LOG_JSON", "false")
+os.environ.setdefault("ECOTRACK_PRELOAD_FACTORS", "false")
 for _var in ("ECOTRACK_BROKER_URL", "ECOTRACK_REDIS_URL", "ECOTRACK_DATABASE_URL"):
     os.environ.pop(_var, None)
 

@@ -48,6 +48,19 @@ def root_routers() -> list[APIRouter]:
     return [m.root_router for m in domain_modules("router") if hasattr(m, "root_router")]
 
 
+def _preload_factors() -> None:
+    """Load every factor table before the first request, then move those long-lived objects out
+    of the cyclic GC's reach (`gc.freeze`): full collections stop rescanning them, which keeps
+    large batch requests from stalling on GC pauses."""
+    import gc
+
+    from ecotrack.factors.registry import get_registry
+
+    get_registry().load_all()
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
     settings: Settings | None = None, *, db: Database | None = None, run_jobs: bool | None = None
 ) -> FastAPI:
@@ -57,6 +70,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.preload_factors:
+            _preload_factors()
         start_runner = (
             run_jobs if run_jobs is not None else settings.jobs_embedded and not settings.broker_url
         )

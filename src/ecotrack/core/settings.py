@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     otel_endpoint: str | None = None  # OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318
     otel_service_name: str = "ecotrack"
 
+    # Factors: load every dataset at start-up (≈0.5 s) instead of on first use
+    preload_factors: bool = True
+
     # Rate limits (per client IP, across the API)
     rate_limit_per_minute: int = Field(default=600, ge=1)
 
