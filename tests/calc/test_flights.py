@@ -1,4 +1,5 @@
-"""Flights from airport pairs: great-circle distance, 8 % uplift, DESNZ band selection."""
+"""Flights from airport pairs: great-circle distance (DESNZ factors include their 8 % uplift),
+DESNZ band selection."""
 
 from __future__ import annotations
 
@@ -55,8 +56,8 @@ def test_lhr_jfk_great_circle_within_1_km() -> None:
         column_text="With RF",
     )
     assert r.factor.id == fid
-    assert r.amount_normalised == pytest.approx(ref * 1.08, abs=1.08)  # + 8 % uplift
-    assert r.co2e_kg == pytest.approx(ref * 1.08 * value, rel=2e-4)
+    assert r.amount_normalised == pytest.approx(ref, abs=1.0)  # no uplift on top of DESNZ's
+    assert r.co2e_kg == pytest.approx(ref * value, rel=2e-4)
     assert r.unit_normalised == "passenger_km"
 
 
@@ -99,9 +100,10 @@ def test_round_trip_passengers_and_uplift() -> None:
         EstimateRequest("flight", 3, "passenger", year=2024, options={"from": "LHR", "to": "CDG"})
     )
     assert three.co2e_kg == pytest.approx(3 * one.co2e_kg, rel=1e-15)
-    no_uplift = flight(**{"from": "LHR", "to": "CDG", "distance_uplift": 0})
-    assert one.co2e_kg == pytest.approx(1.08 * no_uplift.co2e_kg, rel=1e-12)
-    assert any("8 %" in s.text for s in one.explanation)
+    uplifted = flight(**{"from": "LHR", "to": "CDG", "distance_uplift": 0.08})
+    assert uplifted.co2e_kg == pytest.approx(1.08 * one.co2e_kg, rel=1e-12)
+    assert any("8 % distance uplift" in s.text for s in uplifted.explanation)
+    assert not any("uplift (options" in s.text for s in one.explanation)
 
 
 def test_explicit_haul_overrides_with_warning() -> None:

@@ -42,8 +42,12 @@ EARTH_RADIUS_KM = 6371.0088
 #: circle). DESNZ methodology: domestic = within the UK; short-haul = to/from the UK up to
 #: 3,700 km; long-haul = to/from the UK beyond; international = between two non-UK airports.
 SHORT_HAUL_MAX_KM = 3700.0
-#: Great-circle uplift for indirect routing, delays and circling (DESNZ methodology paper).
-DEFAULT_DISTANCE_UPLIFT = 0.08
+#: Extra distance on top of the great circle. DESNZ's published air factors already include its
+#: 8 % uplift for indirect routing, delays and circling (the methodology paper tabulates the
+#: factors "excluding distance and RF uplifts" before the final ones), so they apply to the
+#: great-circle distance as it is: the default adds nothing. `options.distance_uplift` lets a
+#: user apply one to other sources.
+DEFAULT_DISTANCE_UPLIFT = 0.0
 #: EPA Hub Table 10 air bands (statute miles, great circle).
 EPA_SHORT_MAX_MI = 300.0
 EPA_MEDIUM_MAX_MI = 2300.0
@@ -653,8 +657,8 @@ def _flight(ctx: Ctx) -> Plan:
         )
         if uplift:
             b.note(
-                f"+ {fmt_num(uplift * 100)} % distance uplift for indirect routing, delays and "
-                f"circling (DESNZ convention): {fmt_num(round(gcd * (1 + uplift), 3))} km"
+                f"+ {fmt_num(uplift * 100)} % distance uplift (options.distance_uplift): "
+                f"{fmt_num(round(gcd * (1 + uplift), 3))} km"
             )
         if trip_factor == 2.0:
             b.note(f"× 2 (round trip): {fmt_num(round(route_km, 3))} km")
@@ -793,7 +797,8 @@ FLIGHT = ActivitySpec(
     category="transportation",
     description=(
         "Air travel per passenger: a distance with options.haul, or options.from/to IATA codes "
-        "(amount = passengers; great-circle distance + 8 % uplift, band picked as DESNZ defines)."
+        "(amount = passengers; great-circle distance — DESNZ factors include their 8 % routing "
+        "uplift — band picked as DESNZ defines)."
     ),
     units=FLIGHT_UNITS,
     options=(
@@ -825,7 +830,8 @@ FLIGHT = ActivitySpec(
         OptionSpec(
             "distance_uplift",
             "float",
-            "Uplift on great-circle airport distances (DESNZ: 8 %).",
+            "Extra uplift on great-circle airport distances (default 0: DESNZ factors already "
+            "include their 8 % uplift).",
             default=DEFAULT_DISTANCE_UPLIFT,
             minimum=0.0,
             maximum=1.0,
