@@ -274,4 +274,6 @@ class FactorIndex:
 
 
 def _haystack(f: Factor) -> str:
-    return f"{f.id} {f.name} {' '.join(f.tags)}".casefold()
+    """What text search matches: id, name, tags, the unit and the source reference (which holds
+    the publisher's own unit label, e.g. DESNZ's "kWh (Gross CV)")."""
+    return f"{f.id} {f.name} {' '.join(f.tags)} {f.per_unit} {f.reference}".casefold()
