@@ -72,7 +72,7 @@ def default_uncertainty(dataset: str, family: str) -> tuple[float, str]:
 @dataclass(frozen=True)
 class OptionSpec:
     name: str
-    type: str  # "str" | "float" | "int" | "bool"
+    type: str  # "str" | "float" | "int" | "bool" | "range" (a number or {min, max})
     description: str
     default: Any = None
     choices: tuple[str, ...] | None = None
@@ -153,6 +153,21 @@ def coerce_option(spec: OptionSpec, value: Any) -> Any:
         if isinstance(value, int) and value in (0, 1):
             return bool(value)
         raise _opt_error(spec.name, f"expected true or false, got {value!r}")
+    if spec.type == "range":
+        # a number, or {"min": a, "max": b} with a <= b (for parameters known only as a range)
+        if isinstance(value, Mapping):
+            if set(value) != {"min", "max"}:
+                raise _opt_error(spec.name, "expected a number or an object {min, max}")
+            number = OptionSpec(
+                spec.name, "float", "", minimum=spec.minimum, maximum=spec.maximum,
+                exclusive_minimum=spec.exclusive_minimum,
+            )  # fmt: skip
+            lo_v, hi_v = coerce_option(number, value["min"]), coerce_option(number, value["max"])
+            if lo_v > hi_v:
+                raise _opt_error(spec.name, f"min {fmt_num(lo_v)} is above max {fmt_num(hi_v)}")
+            return (lo_v, hi_v)
+        spec = OptionSpec(spec.name, "float", "", minimum=spec.minimum, maximum=spec.maximum,
+                          exclusive_minimum=spec.exclusive_minimum)  # fmt: skip
     if spec.type in ("float", "int"):
         if isinstance(value, bool):
             raise _opt_error(spec.name, f"expected a number, got {value!r}")

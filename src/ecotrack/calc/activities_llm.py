@@ -1,7 +1,9 @@
 """`llm_inference`: adapter from `ecotrack.calc.llm` (EcoLogits method) to the engine's types.
 
-The amount is the number of **output tokens** of one call (unit `token`); the model, provider,
-input tokens, latency cap and data-centre zone are options. `co2e_kg` is the call's GWP
+Two ways to give the size of the work: the amount is the number of **output tokens** of one call
+(unit `token`), or the amount is a number of **calls** (unit `call`/`request`) each with
+`options.output_tokens`. The model, provider, input tokens, latency cap, data-centre zone and,
+for models outside the catalogue, explicit parameters are options. `co2e_kg` is the call's GWP
 (usage + embodied, midpoint of EcoLogits' min/max), the range is that min/max, and energy,
 water, ADPe and PE go into `metrics`. Methodology: docs/methodology-llm.md.
 
@@ -23,6 +25,9 @@ from ecotrack.calc.errors import (
 )
 from ecotrack.calc.types import FactorRef, Plan, StepTemplate, fmt_num
 from ecotrack.factors.types import Factor
+
+CALL_UNITS = ("call", "request")
+PARAM_OPTIONS = ("params_total_b", "params_active_b", "pue", "wue_onsite", "tps", "ttft_s")
 
 _CODES = {
     "model-not-registered": MODEL_NOT_REGISTERED,
@@ -62,11 +67,28 @@ def _llm(ctx: Ctx) -> Plan:
     from ecotrack.factors.llm import WARNING_MESSAGES
 
     ctx.require_source(("ecologits",), ctx.source or "ecologits")
-    conv = ctx.unit_to("token")
-    if conv is None:
-        raise ctx.unit_error()
     amount = ctx.amount if ctx.amount is not None else 0.0
-    tokens = amount * conv
+    per_call_tokens = ctx.opt("output_tokens")
+    if ctx.unit_to("call") is not None:
+        if per_call_tokens is None:
+            raise CalcError(
+                INVALID_OPTION,
+                "options.output_tokens is required when the amount counts calls",
+                loc=["options", "output_tokens"],
+            )
+        calls, tokens = amount, float(per_call_tokens)
+    else:
+        conv = ctx.unit_to("token")
+        if conv is None:
+            raise ctx.unit_error()
+        if per_call_tokens is not None:
+            raise CalcError(
+                INVALID_OPTION,
+                "options.output_tokens is for amounts in calls; with unit 'token' the amount "
+                "is the output tokens",
+                loc=["options", "output_tokens"],
+            )
+        calls, tokens = 1.0, amount * conv
     if tokens != int(tokens):
         raise CalcError(
             INVALID_AMOUNT,
@@ -79,10 +101,9 @@ def _llm(ctx: Ctx) -> Plan:
             "electricity mix"
         )
     params = None
-    if ctx.opt("params_total_b") is not None or ctx.opt("params_active_b") is not None:
-        params = llm.LLMParams(
-            params_total_b=ctx.opt("params_total_b"), params_active_b=ctx.opt("params_active_b")
-        )
+    explicit = {k: ctx.opt(k) for k in PARAM_OPTIONS}
+    if any(v is not None for v in explicit.values()):
+        params = llm.LLMParams(**explicit)
     try:
         imp = llm.estimate_llm(
             provider=ctx.opt("provider") or "",
@@ -110,9 +131,16 @@ def _llm(ctx: Ctx) -> Plan:
         )
         for s in imp.explanation
     ]
+    if calls != 1.0:
+        steps.append(
+            StepTemplate(
+                f"× {fmt_num(calls)} calls of {int(tokens)} output tokens each", None, None
+            )
+        )
     steps.append(
         StepTemplate(
-            f"GWP = {fmt_num(imp.gwp_kg.value)} kg CO2e (midpoint of {fmt_num(imp.gwp_kg.min)}–"
+            f"GWP per call = {fmt_num(imp.gwp_kg.value)} kg CO2e (midpoint of "
+            f"{fmt_num(imp.gwp_kg.min)}–"
             f"{fmt_num(imp.gwp_kg.max)}; usage {fmt_num(imp.usage.gwp_kg.value)} + embodied "
             f"{fmt_num(imp.embodied.gwp_kg.value)})",
             None,
@@ -133,24 +161,25 @@ def _llm(ctx: Ctx) -> Plan:
         ("output_tokens", float(imp.output_tokens)),
         ("input_tokens", float(imp.input_tokens)),
     )
+    scaled = tuple((k, v * calls) for k, v in metrics)
     ref = _mix_ref(ctx, imp.zone)
     return Plan(
         activity=ctx.activity,
         factor=ref,
-        kg_per_unit=imp.gwp_kg.value,
-        low_per_unit=imp.gwp_kg.min,
-        high_per_unit=imp.gwp_kg.max,
+        kg_per_unit=imp.gwp_kg.value * calls,
+        low_per_unit=imp.gwp_kg.min * calls,
+        high_per_unit=imp.gwp_kg.max * calls,
         range_basis="EcoLogits min/max parameter sets (model size, GPU count, PUE/WUE bounds)",
         unit=ctx.unit,
         norm_unit="token",
-        norm_per_unit=tokens,
+        norm_per_unit=tokens * calls,
         source="ecologits",
         region=ref.region,
         year=ref.year,
         methodology=imp.methodology,
         steps=tuple(steps),
         warnings=tuple(ctx.warnings),
-        metrics_per_unit=metrics,
+        metrics_per_unit=scaled,
         linear=False,
     )
 
@@ -159,11 +188,18 @@ LLM_INFERENCE = ActivitySpec(
     name="llm_inference",
     category="other",
     description=(
-        "One LLM API call: amount = output tokens. EcoLogits 0.11.3 method (energy, GWP, water, "
-        "ADPe, PE); see docs/methodology-llm.md."
+        "LLM API calls: amount = output tokens of one call (unit token), or a number of calls "
+        "(unit call) with options.output_tokens each. EcoLogits 0.11.3 method (energy, GWP, "
+        "water, ADPe, PE); see docs/methodology-llm.md."
     ),
-    units=("token",),
+    units=("token", *CALL_UNITS),
     options=(
+        OptionSpec(
+            "output_tokens",
+            "int",
+            "Output tokens per call, when the amount counts calls (unit call).",
+            minimum=0,
+        ),
         OptionSpec(
             "provider", "str", "Model provider (openai, anthropic, mistralai, google_genai, ...)."
         ),
@@ -195,17 +231,44 @@ LLM_INFERENCE = ActivitySpec(
         ),
         OptionSpec(
             "params_total_b",
-            "float",
-            "Total parameters (billions) for a model not in the catalogue.",
+            "range",
+            "Total parameters (billions; a number or {min, max}) for a model not in the catalogue.",
             minimum=0.0,
             exclusive_minimum=True,
         ),
         OptionSpec(
             "params_active_b",
-            "float",
-            "Active parameters (billions), mixture-of-experts models.",
+            "range",
+            "Active parameters (billions; a number or {min, max}), mixture-of-experts models.",
             minimum=0.0,
             exclusive_minimum=True,
+        ),
+        OptionSpec(
+            "pue",
+            "range",
+            "Data-centre PUE (a number or {min, max}); replaces the provider's.",
+            minimum=1.0,
+            maximum=5.0,
+        ),
+        OptionSpec(
+            "wue_onsite",
+            "range",
+            "On-site water use (L/kWh; a number or {min, max}); replaces the provider's.",
+            minimum=0.0,
+            maximum=20.0,
+        ),
+        OptionSpec(
+            "tps",
+            "float",
+            "Generation speed (output tokens per second) for a model not in the catalogue.",
+            minimum=0.0,
+            exclusive_minimum=True,
+        ),
+        OptionSpec(
+            "ttft_s",
+            "float",
+            "Time to first token (s) for a model not in the catalogue.",
+            minimum=0.0,
         ),
     ),
     sources=("ecologits",),

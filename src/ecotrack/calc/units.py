@@ -73,6 +73,7 @@ _DEFINITIONS: Final = (
     "vCPU_hour = vCPU * hour = vCPU_h = vcpu_hour",
     "GB_hour = gigabyte * hour = GBh = gigabyte_hour",
     "token = [token] = tokens = output_token",
+    "call = [llm_call] = calls = request = requests",
     # energy and gas volume
     "MMBtu = 1e6 * british_thermal_unit = mmBtu = MMBTU = mmbtu",
     "scf = foot ** 3 = standard_cubic_foot",
