@@ -35,8 +35,10 @@ def alembic_config(url: str | None = None, *, engine: Engine | None = None) -> C
     return cfg
 
 
+# Domains may branch the history from a common ancestor (several heads); `heads` applies them
+# all. `tests/test_migrations.py` checks the result equals the models on both databases.
 def upgrade(
-    url: str | None = None, *, engine: Engine | None = None, revision: str = "head"
+    url: str | None = None, *, engine: Engine | None = None, revision: str = "heads"
 ) -> None:
     command.upgrade(alembic_config(url, engine=engine), revision)
 
