@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from ecotrack.calc import ACTIVITIES
 
@@ -39,7 +39,7 @@ class EstimateIn(BaseModel):
     activity: str = Field(
         min_length=1,
         max_length=64,
-        json_schema_extra={"enum": sorted(ACTIVITIES)},
+        json_schema_extra={"enum": list[JsonValue](sorted(ACTIVITIES))},
         description="One of the activity types (GET /activity-types)",
     )
     amount: float = Field(
