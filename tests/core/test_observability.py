@@ -74,4 +74,5 @@ def test_tracing_exports_spans_over_otlp_http(settings, db) -> None:
         assert b"ecotrack-test" in body  # the service name travels in the resource
         assert b"/healthz" in body  # the request span
     finally:
+        trace.get_tracer_provider().shutdown()  # type: ignore[attr-defined]  # stop exporting
         server.shutdown()
