@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -46,6 +47,30 @@ def api_routers() -> list[APIRouter]:
 def root_routers() -> list[APIRouter]:
     """Domain routers mounted at the root (`root_router`, e.g. /healthz or /v1/ingest)."""
     return [m.root_router for m in domain_modules("router") if hasattr(m, "root_router")]
+
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Interactive API docs at /api/docs from the Swagger UI shipped in the package."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount(
+        "/api/docs/assets", StaticFiles(directory=STATIC_DIR / "swagger"), name="swagger-assets"
+    )
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="EcoTrack API",
+            swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+        )
 
 
 def _preload_factors() -> None:
@@ -95,7 +120,7 @@ def create_app(
             "`application/problem+json` (RFC 9457) with a stable `code`."
         ),
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below with the vendored Swagger UI (works offline)
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
@@ -133,6 +158,7 @@ def create_app(
         hsts_seconds=settings.hsts_seconds if settings.env == "production" else 0,
         trusted_hosts=settings.trusted_hosts,
     )
+    _mount_docs(app)
     configure_tracing(app, settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
