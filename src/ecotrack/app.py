@@ -19,6 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from ecotrack import __version__
+from ecotrack.admin.auth import maintenance_guard
 from ecotrack.core import jobs
 from ecotrack.core.db import Database, ensure_database, set_database
 from ecotrack.core.deps import rate_limit_by_ip
@@ -138,7 +139,9 @@ def create_app(
 
     for router in root_routers():
         app.include_router(router)
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(rate_limit_by_ip)])
+    api = APIRouter(
+        prefix=API_PREFIX, dependencies=[Depends(rate_limit_by_ip), Depends(maintenance_guard)]
+    )
     for router in api_routers():
         api.include_router(router)
     app.include_router(api)
@@ -183,7 +186,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             responses = op["responses"]
-            extra = ["429", "500"] if path.startswith(API_PREFIX) else ["500"]
+            extra = ["429", "500", "503"] if path.startswith(API_PREFIX) else ["500"]
             if "requestBody" in op:
                 extra.append("413")
             if op.get("parameters") or "requestBody" in op:

@@ -78,6 +78,46 @@ class Settings(BaseSettings):
     # Rate limits (per client IP, across the API)
     rate_limit_per_minute: int = Field(default=600, ge=1)
 
+    # Organisations
+    org_max_created_per_user: int = Field(default=20, ge=1)
+    invitation_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    invitations_per_hour: int = Field(default=50, ge=1)  # per organisation
+    invitation_require_verified_email: bool = True
+    api_keys_max_per_org: int = Field(default=100, ge=1)
+    api_key_signature_window_s: int = Field(default=300, ge=30, le=3600)
+    api_key_touch_interval_s: int = Field(default=60, ge=0)  # last_used_at write at most this often
+    api_key_rate_limit_per_minute: int = Field(default=1200, ge=1)  # per key
+
+    # Identity
+    public_url: str = "http://127.0.0.1:8000"  # base of links in emails
+    access_token_ttl_s: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_s: int = Field(default=7 * 24 * 3600, ge=300, le=30 * 24 * 3600)
+    refresh_reuse_grace_s: int = Field(default=0, ge=0, le=60)  # previous token tolerated this long
+    jwt_issuer: str = "ecotrack"
+    jwt_audience: str = "ecotrack-api"
+    # "test" hashes fast for the test suite; production refuses it.
+    password_hash_profile: Literal["strong", "test"] = "strong"  # noqa: S105 - a profile name
+    argon2_memory_kib: int = Field(default=19456, ge=19456)  # ASVS 5.0 App. C floor is 19456
+    argon2_time_cost: int = Field(default=3, ge=2)
+    login_max_failures_per_hour: int = Field(default=100, ge=1)  # per account
+    auth_rate_limit_per_minute: int = Field(default=30, ge=1)  # per IP, credential routes
+    auth_cookie_secure: bool = True
+    auth_cookie_domain: str | None = None
+    email_verification_ttl_hours: int = Field(default=48, ge=1)
+    password_reset_ttl_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    email_backend: str = "file"  # file | console | smtp (or a registered plugin)
+    email_from: str = "EcoTrack <no-reply@ecotrack.invalid>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False  # implicit TLS (port 465)
+    smtp_ca_file: str | None = None  # extra CA bundle to trust (private relays)
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+    export_link_ttl_hours: int = Field(default=72, ge=1, le=30 * 24)
+    maintenance_cache_s: float = Field(default=5.0, ge=0)
+
     _split_cors = field_validator("cors_origins", "trusted_hosts", mode="before")(_split_csv)
 
     @model_validator(mode="after")
@@ -88,6 +128,11 @@ class Settings(BaseSettings):
                 raise SettingsError(
                     "ECOTRACK_SECRET_KEY must be set to a random value of at least "
                     f"{MIN_SECRET_KEY_LENGTH} characters when ECOTRACK_ENV=production"
+                )
+            if self.password_hash_profile != "strong":  # noqa: S105 - a profile name
+                raise SettingsError(
+                    "ECOTRACK_PASSWORD_HASH_PROFILE=test is for the test suite only; "
+                    "production hashes passwords with the strong profile"
                 )
         return self
 

@@ -1,0 +1,60 @@
+"""The maintenance gate, a dependency of the whole /api/v1 router (see `ecotrack.app`).
+
+While maintenance mode is on, API requests answer 503 problem+json with `Retry-After`, except
+for platform admins (recognised from their access token's signed role claim, without a database
+query), the login/token routes (so admins can sign in) and /api/v1/admin/*. /healthz and the
+other root routes are outside the API router and keep working. The mode is read from the
+database at most every `ECOTRACK_MAINTENANCE_CACHE_S` seconds per process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from fastapi import FastAPI, Request
+
+from ecotrack.admin.service import MaintenanceState, admin_service
+from ecotrack.core.errors import ServiceUnavailable
+from ecotrack.core.settings import Settings
+from ecotrack.identity.auth import access_claims_role
+
+EXEMPT_PREFIXES = ("/api/v1/auth/", "/api/v1/admin/")
+_lock = threading.Lock()
+
+
+class MaintenanceMode(ServiceUnavailable):
+    code = "maintenance"
+
+    def __init__(self, state: MaintenanceState) -> None:
+        super().__init__(state.message, headers={"Retry-After": str(max(1, state.retry_after_s))})
+
+
+def maintenance_state(app: FastAPI) -> MaintenanceState:
+    settings: Settings = app.state.settings
+    cached: tuple[float, MaintenanceState] | None = getattr(app.state, "maintenance", None)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    with _lock:
+        with app.state.db.session_factory() as session:
+            state = admin_service.maintenance_state(session)
+        app.state.maintenance = (now + settings.maintenance_cache_s, state)
+    return state
+
+
+def remember_maintenance_state(app: FastAPI, state: MaintenanceState) -> None:
+    """After a change in this process: use it at once (other processes within the cache time)."""
+    settings: Settings = app.state.settings
+    app.state.maintenance = (time.monotonic() + settings.maintenance_cache_s, state)
+
+
+def maintenance_guard(request: Request) -> None:
+    state = maintenance_state(request.app)
+    if not state.enabled:
+        return
+    if request.url.path.startswith(EXEMPT_PREFIXES):
+        return
+    if access_claims_role(request) == "admin":
+        return
+    raise MaintenanceMode(state)

@@ -1,0 +1,1 @@
+"""Organisations: teams, memberships, invitations, API keys, factor overrides and custom models."""

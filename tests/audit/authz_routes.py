@@ -1,0 +1,6 @@
+from tests.admin.authz_routes import PLATFORM_ADMIN_ONLY
+from tests.authz import Access
+
+ROUTES: dict[str, Access] = {
+    "GET /api/v1/admin/audit-log": PLATFORM_ADMIN_ONLY,
+}
