@@ -28,6 +28,9 @@ class Access:
 
     allowed: frozenset[Principal] = field(default_factory=lambda: frozenset(Principal))
     denied_status: int = 403
+    # Principals denied with another status than `denied_status` (an organisation member whose
+    # role is too low gets 403 where outsiders get 404).
+    denied_overrides: tuple[tuple[Principal, int], ...] = ()
 
     @property
     def public(self) -> bool:
@@ -61,4 +64,6 @@ def expected_status(route: str, principal: Principal) -> int | None:
     access = ROUTES[route]
     if principal in access.allowed:
         return None
-    return 401 if principal is Principal.ANONYMOUS else access.denied_status
+    if principal is Principal.ANONYMOUS:
+        return 401
+    return dict(access.denied_overrides).get(principal, access.denied_status)

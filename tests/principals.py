@@ -144,11 +144,68 @@ def _platform_admin(world: MatrixWorld) -> dict[str, str]:
     return auth_headers(world.session, user, settings=world.settings)
 
 
-WORLD_BUILDERS: list[Callable[[MatrixWorld], None]] = []
+def _org_world(world: MatrixWorld) -> None:
+    """Organisation A (owner, org admin, member, viewer, a member to act on, a team) and
+    organisation B whose owner is the "other organisation's user"."""
+    from ecotrack.orgs.context import Actor, OrgRole
+    from ecotrack.orgs.schemas import OrgCreate, TeamCreate
+    from ecotrack.orgs.service import orgs_service
+
+    def user(name: str) -> Any:
+        return make_user(world.session, f"matrix-{name}@example.org", settings=world.settings)
+
+    def org(owner: Any, slug: str) -> Any:
+        return orgs_service.create_org(
+            world.session,
+            actor=Actor(user_id=owner.id, email=owner.email),
+            owner_id=owner.id,
+            org_in=OrgCreate(name=slug.upper(), slug=slug),
+            settings=world.settings,
+        )
+
+    owner = world.users[Principal.OWNER] = user("owner")
+    a = org(owner, "matrix-a")
+    roles = {
+        Principal.ORG_ADMIN: OrgRole.ADMIN,
+        Principal.MEMBER: OrgRole.MEMBER,
+        Principal.VIEWER: OrgRole.VIEWER,
+    }
+    target = user("target")
+    for principal, role in [*roles.items(), (None, OrgRole.MEMBER)]:
+        member = target if principal is None else user(principal.value.replace("_", "-"))
+        if principal is not None:
+            world.users[principal] = member
+        orgs_service.add_member(
+            world.session, actor=Actor(user_id=None), org_id=a.id, user_id=member.id, role=role
+        )
+    other = world.users[Principal.OTHER_ORG_USER] = user("other")
+    org(other, "matrix-b")
+    ctx = orgs_service.access(
+        world.session, org_id=a.id, user_id=owner.id, email=owner.email, role=OrgRole.OWNER
+    )
+    team = orgs_service.create_team(world.session, ctx=ctx, team_in=TeamCreate(name="Matrix"))
+    world.session.commit()
+    world.params.update(org_id=str(a.id), user_id=str(target.id), team_id=str(team.id))
+
+
+def _member_of_world(principal: Principal) -> PrincipalFactory:
+    def factory(world: MatrixWorld) -> dict[str, str]:
+        return auth_headers(world.session, world.users[principal], settings=world.settings)
+
+    return factory
+
+
+WORLD_BUILDERS: list[Callable[[MatrixWorld], None]] = [_org_world]
+# Dict order is call order: the owner comes last (it may delete the organisation).
 FACTORIES: dict[Principal, PrincipalFactory] = {
     Principal.ANONYMOUS: _anonymous,
     Principal.USER: _user,
     Principal.PLATFORM_ADMIN: _platform_admin,
+    Principal.OTHER_ORG_USER: _member_of_world(Principal.OTHER_ORG_USER),
+    Principal.VIEWER: _member_of_world(Principal.VIEWER),
+    Principal.MEMBER: _member_of_world(Principal.MEMBER),
+    Principal.ORG_ADMIN: _member_of_world(Principal.ORG_ADMIN),
+    Principal.OWNER: _member_of_world(Principal.OWNER),
 }
 
 
