@@ -1,37 +1,23 @@
-"""TEMPORARY: users and auth headers through the real identity service (until tests/principals)."""
+"""Organisation tests address people by user row: `make_user` signs the new account in once
+(through tests/principals.py, the real identity service) and `auth_headers(user)` reuses that
+session's access token, so a test needs no session handle to act as someone."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ecotrack.core.settings import get_settings
-from ecotrack.identity.service import ClientInfo, identity_service
+from sqlalchemy.orm import Session
 
-PASSWORD = "a sturdy test passphrase 42"
+from tests import principals
+
 _TOKENS: dict[int, str] = {}
-_SESSION: list[Any] = []
 
 
-def make_user(session, email: str, *, verified: bool = True, admin: bool = False):  # type: ignore[no-untyped-def]
-    settings = get_settings().model_copy(update={"password_hash_profile": "test"})
-    user = identity_service.create_user(
-        session,
-        email=email,
-        password=PASSWORD,
-        is_verified=verified,
-        is_admin=admin,
-        settings=settings,
-    )
-    issued = identity_service.login(
-        session,
-        email=email,
-        password=PASSWORD,
-        client=ClientInfo(ip="testclient"),
-        settings=settings,
-    )
-    _TOKENS[user.id] = issued.access_token
+def make_user(session: Session, email: str, *, verified: bool = True, admin: bool = False) -> Any:
+    user = principals.make_user(session, email, verified=verified, admin=admin)
+    _TOKENS[user.id] = principals.login(session, user).access_token
     return user
 
 
-def auth_headers(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"Authorization": f"Bearer {_TOKENS[user.id]}"}
+def auth_headers(user: Any) -> dict[str, str]:
+    return principals.bearer(_TOKENS[user.id])
