@@ -163,3 +163,20 @@ def test_rate_limit_answers_429_with_retry_after(settings, db, limiter_kind, req
         assert_problem(limited, 429, "rate-limited")
         assert 1 <= int(limited.headers["retry-after"]) <= 61
     app.state.rate_limiter.reset()
+
+
+def test_memory_limiter_keeps_long_windows_while_short_ones_turn_over(monkeypatch) -> None:
+    """An hourly limit must still count after minute-long windows have come and gone."""
+    from ecotrack.core import ratelimit
+    from ecotrack.core.errors import RateLimited
+
+    now = [1_800_000_000.0]  # the start of an hour (and of a minute)
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    limiter = ratelimit.MemoryRateLimiter()
+    for minute in range(3):
+        now[0] = 1_800_000_000.0 + minute * 60 + 1
+        limiter.hit("ip:a", limit=100, window_s=60)  # a new minute window each time
+        limiter.hit("hourly:a", limit=3, window_s=3600)
+    with pytest.raises(RateLimited) as exc:
+        limiter.hit("hourly:a", limit=3, window_s=3600)
+    assert exc.value.retry_after == 3600 - 121 + 1

@@ -8,11 +8,19 @@ from ecotrack.core.settings import Settings, SettingsError
 
 
 def test_production_refuses_missing_or_placeholder_secret(tmp_path: Path) -> None:
+    strong = {"password_hash_profile": "strong"}  # the suite's environment asks for "test"
     for secret in (None, "change-me", "short"):
         with pytest.raises(SettingsError, match="ECOTRACK_SECRET_KEY"):
-            Settings(env="production", data_dir=tmp_path, secret_key=secret)
-    ok = Settings(env="production", data_dir=tmp_path, secret_key="k" * 40)
+            Settings(env="production", data_dir=tmp_path, secret_key=secret, **strong)
+    ok = Settings(env="production", data_dir=tmp_path, secret_key="k" * 40, **strong)
     assert ok.resolved_secret_key() == "k" * 40
+
+
+def test_production_refuses_the_test_hashing_profile(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="PASSWORD_HASH_PROFILE"):
+        Settings(
+            env="production", data_dir=tmp_path, secret_key="k" * 40, password_hash_profile="test"
+        )
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:

@@ -23,19 +23,21 @@ class MemoryRateLimiter:
     """Fixed-window counters in this process (the embedded mode: one process)."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, int], int] = {}
+        # (key, window length, window index) -> count; windows of different lengths coexist.
+        self._counts: dict[tuple[str, int, int], int] = {}
         self._lock = threading.Lock()
-        self._last_sweep = 0
+        self._next_sweep = 0.0
 
     def hit(self, key: str, *, limit: int, window_s: int) -> int:
         now = time.time()
         window = int(now // window_s)
         with self._lock:
-            if window != self._last_sweep:
-                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window - 1}
-                self._last_sweep = window
-            count = self._counts.get((key, window), 0) + 1
-            self._counts[(key, window)] = count
+            if now >= self._next_sweep:  # drop windows that have ended, at most once a second
+                self._counts = {k: v for k, v in self._counts.items() if (k[2] + 1) * k[1] > now}
+                self._next_sweep = now + 1.0
+            slot = (key, window_s, window)
+            count = self._counts.get(slot, 0) + 1
+            self._counts[slot] = count
         if count > limit:
             retry_after = int((window + 1) * window_s - now) + 1
             raise RateLimited(
