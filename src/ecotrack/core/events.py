@@ -31,9 +31,20 @@ def subscribe(event: str) -> Callable[[Handler], Handler]:
     return decorator
 
 
+_services_loaded = False
+
+
+def _load_services() -> None:
+    """Import every domain's service once per process (they subscribe when imported)."""
+    global _services_loaded
+    if not _services_loaded:
+        domain_modules("service")
+        _services_loaded = True
+
+
 def publish(session: Session, event: str, **payload: Any) -> int:
     """Call every handler of `event` in this unit of work; returns how many ran."""
-    domain_modules("service")  # every domain's services subscribe when imported
+    _load_services()
     handlers = list(_HANDLERS.get(event, ()))
     for handler in handlers:
         handler(session, **payload)
@@ -41,4 +52,5 @@ def publish(session: Session, event: str, **payload: Any) -> int:
 
 
 def handlers(event: str) -> list[Handler]:
+    _load_services()
     return list(_HANDLERS.get(event, ()))

@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     # Factors: load every dataset at start-up (≈0.5 s) instead of on first use
     preload_factors: bool = True
 
+    # LLM assistant (recommendations rewrite/re-rank; docs/recommendations.md). provider: none |
+    # openai | anthropic | gemini | openai_compatible (or a registered plugin)
+    llm_provider: str = Field(default="none", pattern=r"^[a-z0-9_]{1,40}$")
+    llm_base_url: str | None = None  # default per provider; required for openai_compatible
+    llm_api_key: str | None = Field(default=None, repr=False)
+    llm_model: str | None = None  # default per provider
+    llm_timeout_s: float = Field(default=20.0, gt=0, le=300)
+    llm_rate_limit_per_hour: int = Field(default=10, ge=1)  # LLM passes per user
+    llm_cache_ttl_s: int = Field(default=24 * 3600, ge=60)
+
     # Rate limits (per client IP, across the API)
     rate_limit_per_minute: int = Field(default=600, ge=1)
 
@@ -117,6 +127,38 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(default=10.0, gt=0)
     export_link_ttl_hours: int = Field(default=72, ge=1, le=30 * 24)
     maintenance_cache_s: float = Field(default=5.0, ge=0)
+
+    # Notifications: the Server-Sent Events stream, limits per process (docs/goals-notifications.md)
+    notifications_stream_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
+    notifications_stream_max_s: float = Field(default=900.0, gt=0)  # then the client reconnects
+    notifications_stream_per_user: int = Field(default=5, ge=1)
+    notifications_stream_max_total: int = Field(default=1000, ge=1)
+
+    # Alerts and webhooks (docs/alerts-webhooks.md). Private/loopback/link-local webhook targets
+    # are refused unless allowed (tests allow them for their local receiver).
+    webhooks_allow_private: bool = False
+    webhooks_timeout_s: float = Field(default=15.0, gt=0, le=60)
+    webhooks_max_response_bytes: int = Field(default=65_536, ge=1024)  # read, then closed
+    # Delays after each failed attempt (seconds): ≈ 27.6 h of retries by default.
+    webhooks_retry_schedule_s: Annotated[list[Annotated[float, Field(ge=0)]], NoDecode] = Field(
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000], min_length=1
+    )
+    webhooks_max_endpoints_per_org: int = Field(default=20, ge=1)
+    alerts_max_per_org: int = Field(default=100, ge=1)
+    _split_schedule = field_validator("webhooks_retry_schedule_s", mode="before")(_split_csv)
+
+    # AI usage (docs/usage.md): ingest limits, per-organisation plans, enrichment, retention
+    usage_max_events: int = Field(default=1000, ge=1, le=10_000)  # events per ingest batch
+    usage_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # after gzip decoding
+    usage_plans: dict[str, int] = Field(  # plan -> ingest requests per minute per organisation
+        default_factory=lambda: {"free": 60, "standard": 600, "enterprise": 6000}
+    )
+    usage_default_plan: str = "standard"
+    usage_org_plans: dict[str, str] = Field(default_factory=dict)  # organisation slug -> plan
+    usage_method: Literal["ecologits", "extended"] = "ecologits"
+    usage_retention_days: int = Field(default=400, ge=1)  # raw events; rollups are kept
+    usage_future_skew_s: int = Field(default=86_400, ge=0)  # how far ahead an event `ts` may be
+    usage_partitions_ahead: int = Field(default=2, ge=0, le=24)  # months (PostgreSQL)
 
     _split_cors = field_validator("cors_origins", "trusted_hosts", mode="before")(_split_csv)
 

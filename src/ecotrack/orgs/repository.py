@@ -134,6 +134,19 @@ def members(
     return _page(session, stmt, limit=limit, offset=offset)
 
 
+def get_team(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)
+
+
+def member_user_ids(session: Session, *, org_id: int, team_id: int | None = None) -> list[int]:
+    stmt = select(Membership.user_id).where(Membership.org_id == org_id)
+    if team_id is not None:
+        stmt = stmt.join(TeamMember, TeamMember.membership_id == Membership.id).where(
+            TeamMember.org_id == org_id, TeamMember.team_id == team_id
+        )
+    return [int(u) for u in session.execute(stmt.order_by(Membership.user_id)).scalars()]
+
+
 def lock_owner_ids(session: Session, org_id: int) -> list[int]:
     """User ids of the owners, locking their rows (PostgreSQL) so two demotions serialise."""
     stmt = (

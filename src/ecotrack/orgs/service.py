@@ -536,6 +536,22 @@ class OrgsService:
 
     # --- for other domains ------------------------------------------------------------------
 
+    def org_ids_of_user(self, session: Session, *, user_id: int) -> list[int]:
+        """Ids of the organisations the user belongs to (for other domains)."""
+        return [m.org_id for m in repository.memberships_of_user(session, user_id)]
+
+    def member_user_ids(
+        self, session: Session, *, org_id: int, team_id: int | None = None
+    ) -> list[int]:
+        """User ids of the organisation's members, or of one of its teams (for other domains:
+        one query, no profiles; leaderboards use it)."""
+        return repository.member_user_ids(session, org_id=org_id, team_id=team_id)
+
+    def org_of_team(self, session: Session, *, team_id: int) -> int | None:
+        """The organisation a team belongs to, or None (callers check membership next)."""
+        team = repository.get_team(session, team_id)
+        return None if team is None else team.org_id
+
     def factor_overrides_for(self, session: Session, *, org_id: int) -> OverrideSet:
         """The organisation's factors as the calculation engine's override layer."""
         return override_service.override_set(session, org_id=org_id)

@@ -99,6 +99,15 @@ class PrivacyService:
                 ip=client.ip,
                 details={"granted": consent_in.granted, "version": consent_in.version},
             )
+            session.flush()
+            # Domains that mirror a consent (leaderboards) follow it in the same transaction.
+            events.publish(
+                session,
+                "privacy.consent_changed",
+                user_id=user_id,
+                kind=consent_in.kind,
+                granted=consent_in.granted,
+            )
         session.flush()
         return self.get_consents(session, user_id=user_id)
 

@@ -1,0 +1,1 @@
+"""Activities: what a person logged, its engine result, the daily rollup and history analytics."""

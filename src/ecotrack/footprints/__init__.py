@@ -1,0 +1,1 @@
+"""Footprints: the household questionnaire (anonymous or signed in) and its stored results."""
