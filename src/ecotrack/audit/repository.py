@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ecotrack.audit.models import GENESIS_HASH, AuditChainHead, AuditRecord
@@ -92,9 +92,22 @@ def list_records(
         since=since,
         until=until,
     )
-    total = int(session.execute(stmt.with_only_columns(func.count())).scalar_one())
+    # select_from: without a filter, a bare count() would have no FROM and answer 1.
+    count = stmt.with_only_columns(func.count()).select_from(AuditRecord)
+    total = int(session.execute(count).scalar_one())
     page = stmt.order_by(AuditRecord.id.desc()).limit(limit).offset(offset)
     return list(session.execute(page).scalars().all()), total
+
+
+def records_about_user(session: Session, user_id: int) -> list[AuditRecord]:
+    """Records the user made, and records about their account made by others (admins)."""
+    stmt = select(AuditRecord).where(
+        or_(
+            AuditRecord.actor_id == user_id,
+            and_(AuditRecord.resource_type == "user", AuditRecord.resource_id == str(user_id)),
+        )
+    )
+    return list(session.execute(stmt.order_by(AuditRecord.id)).scalars().all())
 
 
 def iter_chain(session: Session, *, batch: int = 1000) -> Iterator[AuditRecord]:

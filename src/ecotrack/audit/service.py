@@ -138,10 +138,21 @@ class AuditService:
                 return ChainVerification(
                     ok=False,
                     checked=checked,
-                    broken_id=record.id,
+                    broken_id=expected_id,
                     reason=f"record {expected_id} is missing (found {record.id} next)",
                 )
             if record.prev_hash != expected_prev:
+                if expected_id > 1 and record_hash(record) == record.hash:
+                    # This record is intact, so the previous one was rewritten and re-hashed.
+                    return ChainVerification(
+                        ok=False,
+                        checked=checked,
+                        broken_id=expected_id - 1,
+                        reason=(
+                            f"record {expected_id - 1}'s hash is not the one record "
+                            f"{expected_id} links to (rewritten and re-hashed?)"
+                        ),
+                    )
                 return ChainVerification(
                     ok=False,
                     checked=checked,
@@ -157,39 +168,40 @@ class AuditService:
                 )
             expected_prev = record.hash
             expected_id += 1
+        last = expected_id - 1
         head = repository.get_head(session)
-        if head is not None and (
-            head.last_id != expected_id - 1 or head.last_hash != expected_prev
-        ):
+        if head is not None and head.last_id != last:
             return ChainVerification(
                 ok=False,
                 checked=checked,
-                broken_id=expected_id if head.last_id >= expected_id else head.last_id,
+                broken_id=min(head.last_id, last) + 1,
                 reason=(
-                    f"the chain head says record {head.last_id} is last, "
-                    f"the log ends at {expected_id - 1} (records deleted from the end?)"
+                    f"the chain head says record {head.last_id} is last, the log ends at {last} "
+                    + (
+                        "(records deleted from the end?)"
+                        if head.last_id > last
+                        else "(records added outside the application?)"
+                    )
                 ),
+            )
+        if head is not None and head.last_hash != expected_prev:
+            return ChainVerification(
+                ok=False,
+                checked=checked,
+                broken_id=last,
+                reason=f"record {last}'s hash is not the one the chain head holds "
+                "(rewritten and re-hashed?)",
             )
         return ChainVerification(ok=True, checked=checked)
 
     def export_for_user(self, session: Session, *, user_id: int) -> builtins.list[dict[str, Any]]:
-        """Records where the user is the actor (for their data export)."""
-        items, _ = repository.list_records(
-            session,
-            org_id=None,
-            actor_id=user_id,
-            action=None,
-            resource_type=None,
-            resource_id=None,
-            since=None,
-            until=None,
-            limit=100_000,
-            offset=0,
-        )
+        """Records the user made and records about their account (for their data export), in
+        chain order."""
         return [
             {
                 "id": r.id,
                 "created_at": _timestamp(r.created_at),
+                "actor_id": r.actor_id,
                 "action": r.action,
                 "resource_type": r.resource_type,
                 "resource_id": r.resource_id,
@@ -197,7 +209,7 @@ class AuditService:
                 "ip": r.ip,
                 "details": r.details,
             }
-            for r in items
+            for r in repository.records_about_user(session, user_id)
         ]
 
 

@@ -13,6 +13,7 @@ A plugin registers itself with `@register_backend("name")` and is chosen with
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import smtplib
@@ -21,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 from ecotrack.core.settings import Settings
 
@@ -57,9 +58,13 @@ class EmailBackend(ABC):
         mime["To"] = message.to
         mime["Subject"] = message.subject
         mime["Date"] = formatdate(localtime=False)
-        # Stable per outbox row: a retried send carries the same Message-ID.
+        # Stable per outbox row (no clock, no randomness: `make_msgid` has both), so a retried
+        # send carries the same Message-ID and receivers can drop the duplicate.
         domain = self.settings.email_from.rsplit("@", 1)[-1].strip(" >") or "ecotrack.invalid"
-        mime["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+        digest = hashlib.sha256(
+            "\x00".join((message.to, message.subject, message.text)).encode("utf-8")
+        ).hexdigest()[:16]
+        mime["Message-ID"] = f"<outbox-{message.id}.{digest}@{domain}>"
         mime.set_content(message.text)
         mime.add_alternative(message.html, subtype="html")
         return mime
@@ -138,5 +143,9 @@ class SmtpBackend(EmailBackend):
                 if s.smtp_username:
                     client.login(s.smtp_username, s.smtp_password or "")
                 client.send_message(self.mime(message))
+        except UnicodeEncodeError as exc:  # smtplib sends AUTH strings as ASCII only
+            raise EmailBackendError(
+                "SMTP delivery failed: the SMTP username and password must be ASCII"
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise EmailBackendError(f"SMTP delivery failed: {type(exc).__name__}: {exc}") from exc

@@ -36,7 +36,9 @@ def list_messages(
         stmt = stmt.where(OutboxMessage.template == template)
     if status is not None:
         stmt = stmt.where(OutboxMessage.status == status)
-    total = int(session.execute(stmt.with_only_columns(func.count())).scalar_one())
+    # select_from: without a filter, a bare count() would have no FROM and answer 1.
+    count = stmt.with_only_columns(func.count()).select_from(OutboxMessage)
+    total = int(session.execute(count).scalar_one())
     rows = session.execute(stmt.order_by(OutboxMessage.id.desc()).limit(limit).offset(offset))
     return list(rows.scalars().all()), total
 

@@ -72,14 +72,16 @@ class EmailService:
         session.flush()
         return True
 
-    def record_failure(self, session: Session, *, outbox_id: int, error: str) -> None:
-        """Note a failed attempt; after `MAX_ATTEMPTS` the row is marked failed."""
+    def record_failure(
+        self, session: Session, *, outbox_id: int, error: str, max_attempts: int = MAX_ATTEMPTS
+    ) -> None:
+        """Note a failed attempt; after `max_attempts` (the job's last try) the row is failed."""
         message = repository.get_for_delivery(session, outbox_id)
         if message is None or message.status == "sent":
             return
         message.attempts += 1
         message.last_error = error[:2000]
-        if message.attempts >= MAX_ATTEMPTS:
+        if message.attempts >= max_attempts:
             message.status = "failed"
         session.flush()
 
@@ -117,6 +119,14 @@ class EmailService:
 
 
 email_service = EmailService()
+
+
+def delivery_attempts(settings: Settings) -> int:
+    """How often the `email.send` job runs before giving up: Celery retries it up to
+    `MAX_ATTEMPTS` times; the embedded runner stops at `ECOTRACK_JOBS_MAX_ATTEMPTS` if lower."""
+    if settings.broker_url:
+        return MAX_ATTEMPTS
+    return min(MAX_ATTEMPTS, settings.jobs_max_attempts)
 
 
 def _user_email(session: Session, user_id: int) -> str | None:

@@ -28,6 +28,7 @@ def create(
     ] = False,
 ) -> None:
     """Create an account (no email is sent)."""
+    from pydantic import EmailStr, TypeAdapter, ValidationError
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from ecotrack.core.db import get_database
@@ -35,6 +36,10 @@ def create(
     from ecotrack.core.settings import get_settings
     from ecotrack.identity.service import identity_service
 
+    try:  # the service takes what it is given: check the address here, as the API does
+        email = str(TypeAdapter(EmailStr).validate_python(email))
+    except ValidationError as exc:
+        raise typer.BadParameter(f"{email!r} is not an email address", param_hint="EMAIL") from exc
     settings = get_settings()
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
