@@ -15,7 +15,7 @@ from ecotrack.footprints.service import (
     footprints_service,
     normalise_country,
 )
-from ecotrack.identity.auth import AuthUser, CurrentUser, OptionalUser
+from ecotrack.identity.auth import OPTIONAL_AUTH_OPENAPI, AuthUser, CurrentUser, OptionalUser
 
 router = APIRouter(tags=["footprints"])
 FootprintId = Annotated[int, Path(ge=1, le=2_147_483_647, description="Result id")]
@@ -59,6 +59,7 @@ def get_questionnaire(
     response_model=Footprint,
     status_code=200,
     responses=problem_responses(401, 422, 429),
+    openapi_extra=OPTIONAL_AUTH_OPENAPI,
 )
 def create_footprint(
     footprint_in: FootprintIn,
