@@ -85,6 +85,7 @@ class LeaderboardService:
             session, **key, user_ids=user_ids, limit=page.limit, offset=page.offset
         )
         total = repository.board_count(session, **key, user_ids=user_ids)
+        names = identity_service.display_names(session, user_ids=[u for u, _ in rows])
         items: list[LeaderboardEntry] = []
         rank = 0
         previous: float | None = None
@@ -96,7 +97,7 @@ class LeaderboardService:
                     else page.offset + i + 1
                 )
             previous = score
-            items.append(self._entry(session, rank, user_id, score))
+            items.append(_entry(rank, user_id, score, names.get(user_id)))
         return Leaderboard(
             scope=scope,
             scope_id=scope_id,
@@ -130,13 +131,14 @@ class LeaderboardService:
         above = repository.board_count(
             session, period=period, start=start, metric=metric, user_ids=user_ids, above=own.score
         )
-        return self._entry(session, above + 1, viewer_id, own.score)
+        names = identity_service.display_names(session, user_ids=[viewer_id])
+        return _entry(above + 1, viewer_id, own.score, names.get(viewer_id))
 
-    @staticmethod
-    def _entry(session: Session, rank: int, user_id: int, score: float) -> LeaderboardEntry:
-        user = identity_service.get_user(session, user_id=user_id)
-        name = getattr(user, "display_name", None) or f"EcoTracker #{user_id}"
-        return LeaderboardEntry(rank=rank, user_id=user_id, display_name=name, score=score)
+
+def _entry(rank: int, user_id: int, score: float, name: str | None) -> LeaderboardEntry:
+    return LeaderboardEntry(
+        rank=rank, user_id=user_id, display_name=name or f"EcoTracker #{user_id}", score=score
+    )
 
 
 leaderboard_service = LeaderboardService()

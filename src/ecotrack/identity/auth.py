@@ -12,7 +12,7 @@ revoked, not expired), so logout, "log out everywhere", disabling and erasure ta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPBearer
@@ -126,6 +126,10 @@ def optional_user(
     """The authenticated user, None without credentials, 401 for bad credentials."""
     return _authenticate(request, session)
 
+
+# Routes that take `OptionalUser` add this to their decorator (`openapi_extra=...`): an empty
+# security requirement tells clients (and Schemathesis) that credentials are optional there.
+OPTIONAL_AUTH_OPENAPI: dict[str, Any] = {"security": [{}]}
 
 CurrentUser = Annotated[AuthUser, Depends(current_user)]
 OptionalUser = Annotated[AuthUser | None, Depends(optional_user)]

@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from functools import cache
 from typing import Protocol
 
@@ -29,9 +30,15 @@ class FailureCounter(Protocol):
 
 
 class MemoryFailureCounter:
-    def __init__(self, window_s: int = WINDOW_S, max_keys: int = 100_000) -> None:
+    def __init__(
+        self,
+        window_s: int = WINDOW_S,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.window_s = window_s
         self.max_keys = max_keys
+        self.clock = clock  # tests move it to see the window slide
         self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -46,7 +53,7 @@ class MemoryFailureCounter:
         return events
 
     def failures(self, key: str) -> tuple[int, int]:
-        now = time.time()
+        now = self.clock()
         with self._lock:
             events = self._trim(key, now)
             if not events:
@@ -54,7 +61,7 @@ class MemoryFailureCounter:
             return len(events), int(events[0] + self.window_s - now) + 1
 
     def add(self, key: str) -> None:
-        now = time.time()
+        now = self.clock()
         with self._lock:
             if len(self._events) >= self.max_keys:  # bound memory: drop the stalest keys
                 for stale in [k for k, v in self._events.items() if v and v[-1] < now - 60]:

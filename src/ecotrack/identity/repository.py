@@ -14,6 +14,13 @@ def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
+def display_names(session: Session, user_ids: list[int]) -> dict[int, str | None]:
+    if not user_ids:
+        return {}
+    stmt = select(User.id, User.display_name).where(User.id.in_(user_ids))
+    return {int(uid): name for uid, name in session.execute(stmt)}
+
+
 def get_user_by_email(session: Session, email: str) -> User | None:
     return session.execute(select(User).where(User.email == email)).scalar_one_or_none()
 
@@ -120,14 +127,15 @@ def get_refresh_token(session: Session, token_hash: str) -> RefreshToken | None:
     return session.execute(stmt).scalar_one_or_none()
 
 
-def latest_refresh_token(session: Session, session_id: int) -> RefreshToken | None:
+def newest_refresh_tokens(session: Session, session_id: int, *, limit: int) -> list[RefreshToken]:
+    """The family's most recent tokens, newest first (issue order, by id)."""
     stmt = (
         select(RefreshToken)
         .where(RefreshToken.session_id == session_id)
         .order_by(RefreshToken.id.desc())
-        .limit(1)
+        .limit(limit)
     )
-    return session.execute(stmt).scalar_one_or_none()
+    return list(session.execute(stmt).scalars().all())
 
 
 # --- one-time tokens ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ an account (login, register, forgot-password) answers the same way, in the same 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,10 +104,18 @@ def _password_errors(password: str, *, email: str | None, field: str) -> None:
 
 
 class IdentityService:
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        # The time every rule here reads (expiry, lifetimes): tests move it, nothing else does.
+        self.clock = clock
+
     # --- lookups other domains use ----------------------------------------------------------
 
     def get_user(self, session: Session, *, user_id: int) -> User | None:
         return repository.get_user(session, user_id)
+
+    def display_names(self, session: Session, *, user_ids: Sequence[int]) -> dict[int, str | None]:
+        """Display names of many users in one query (leaderboards); unknown ids are absent."""
+        return repository.display_names(session, list(user_ids))
 
     def get_user_by_email(self, session: Session, *, email: str) -> User | None:
         return repository.get_user_by_email(session, normalise_email(email))
@@ -167,7 +175,7 @@ class IdentityService:
         is_verified: bool = False,
     ) -> User | None:
         """Insert inside a savepoint: None when a concurrent request took the address first."""
-        now = utcnow()
+        now = self.clock()
         user = User(
             email=email,
             password_hash=password_hash,
@@ -256,7 +264,7 @@ class IdentityService:
         )
 
     def _one_time_link(self, session: Session, user: User, purpose: str, settings: Settings) -> str:
-        now = utcnow()
+        now = self.clock()
         if purpose == VERIFY_EMAIL:
             ttl = timedelta(hours=settings.email_verification_ttl_hours)
             page = "verify-email"
@@ -279,7 +287,7 @@ class IdentityService:
         return f"{settings.public_url}/{page}#token={raw}"
 
     def _consume_token(self, session: Session, *, raw: str, purpose: str) -> User:
-        now = utcnow()
+        now = self.clock()
         row = repository.get_user_token(session, tokens.token_digest(raw), purpose)
         if row is None or row.used_at is not None or row.expires_at <= now:
             raise InvalidToken()
@@ -293,7 +301,7 @@ class IdentityService:
         user = self._consume_token(session, raw=token, purpose=VERIFY_EMAIL)
         if not user.is_verified:
             user.is_verified = True
-            user.verified_at = utcnow()
+            user.verified_at = self.clock()
         session.flush()
         audit_service.record(
             session,
@@ -380,7 +388,7 @@ class IdentityService:
         self._counter(settings).clear(key)
         if passwords.needs_rehash(user.password_hash, settings):
             user.password_hash = passwords.hash_password(password, settings)
-        now = utcnow()
+        now = self.clock()
         user.last_login_at = now
         if replaces_session_id is not None:
             self._revoke_own_session(session, user.id, replaces_session_id, reason="re-login")
@@ -456,7 +464,7 @@ class IdentityService:
         revoking for that many seconds (two tabs refreshing at once). `csrf` = (cookie, header)
         when the token came from a cookie.
         """
-        now = utcnow()
+        now = self.clock()
         row = repository.get_refresh_token(session, tokens.token_digest(refresh_token))
         if row is None:
             raise InvalidRefreshToken()
@@ -474,12 +482,14 @@ class IdentityService:
             auth_session.revoked_reason = "expired"
             raise InvalidRefreshToken()
         if row.used_at is not None:
-            latest = repository.latest_refresh_token(session, auth_session.id)
+            # Grace only for the immediate predecessor of the live token (by issue order, not by
+            # timestamps, which can tie), and only while its successor is still unused.
+            newest = repository.newest_refresh_tokens(session, auth_session.id, limit=2)
             in_grace = (
                 settings.refresh_reuse_grace_s > 0
-                and latest is not None
-                and latest.used_at is None
-                and latest.created_at == row.used_at
+                and len(newest) == 2
+                and newest[1].id == row.id
+                and newest[0].used_at is None
                 and now - row.used_at <= timedelta(seconds=settings.refresh_reuse_grace_s)
             )
             if in_grace:
@@ -516,7 +526,7 @@ class IdentityService:
             return False
         if auth_session.revoked_at is not None:
             return False
-        auth_session.revoked_at = utcnow()
+        auth_session.revoked_at = self.clock()
         auth_session.revoked_reason = reason
         session.flush()
         return True
@@ -540,7 +550,7 @@ class IdentityService:
         )
 
     def logout_all(self, session: Session, *, user_id: int, client: ClientInfo) -> int:
-        count = repository.revoke_sessions(session, user_id, now=utcnow(), reason="logout-all")
+        count = repository.revoke_sessions(session, user_id, now=self.clock(), reason="logout-all")
         audit_service.record(
             session,
             actor_id=user_id,
@@ -562,7 +572,7 @@ class IdentityService:
             auth_session is None
             or auth_session.user_id != user.id
             or auth_session.revoked_at is not None
-            or auth_session.expires_at <= utcnow()
+            or auth_session.expires_at <= self.clock()
         ):
             return None
         return user
@@ -603,7 +613,7 @@ class IdentityService:
     ) -> None:
         """Set a new password with a reset token: every session ends, the address counts as
         verified (the link reached it)."""
-        now = utcnow()
+        now = self.clock()
         row = repository.get_user_token(session, tokens.token_digest(token), PASSWORD_RESET)
         if row is None or row.used_at is not None or row.expires_at <= now:
             raise InvalidToken()
@@ -645,7 +655,7 @@ class IdentityService:
             session, user=user, password=current_password, client=client, settings=settings
         )
         _password_errors(new_password, email=user.email, field="new_password")
-        now = utcnow()
+        now = self.clock()
         self._set_password(session, user, new_password, settings=settings, now=now)
         repository.revoke_sessions(
             session, user.id, now=now, reason="password-changed", except_id=session_id
@@ -724,7 +734,7 @@ class IdentityService:
     def list_sessions(
         self, session: Session, *, user_id: int, current_session_id: int | None
     ) -> list[SessionInfo]:
-        rows = repository.active_sessions(session, user_id, now=utcnow())
+        rows = repository.active_sessions(session, user_id, now=self.clock())
         out = []
         for row in rows:
             info = SessionInfo.model_validate(row)
@@ -743,7 +753,7 @@ class IdentityService:
             or auth_session.revoked_at is not None
         ):
             raise NotFoundError(f"No active session {session_id}")
-        auth_session.revoked_at = utcnow()
+        auth_session.revoked_at = self.clock()
         auth_session.revoked_reason = "revoked-by-user"
         session.flush()
         audit_service.record(
@@ -782,7 +792,9 @@ class IdentityService:
             raise ConflictError("The last active admin cannot be disabled", code="last-admin")
         user.is_active = is_active
         if not is_active:
-            repository.revoke_sessions(session, user.id, now=utcnow(), reason="account-disabled")
+            repository.revoke_sessions(
+                session, user.id, now=self.clock(), reason="account-disabled"
+            )
         session.flush()
         audit_service.record(
             session,
@@ -842,7 +854,7 @@ class IdentityService:
         user.is_verified = False
         user.verified_at = None
         user.last_login_at = None
-        user.erased_at = utcnow()
+        user.erased_at = self.clock()
         session.flush()
         return alias
 
