@@ -74,6 +74,13 @@ def _item(day: str, activity: str, amount: float, unit: str, **options: Any) -> 
 
 
 def seed(settings: Settings) -> Iterator[str]:
+    from ecotrack.activities.demo_lifestyles import seed_people
+
+    yield from _seed_demo_person(settings)
+    yield from seed_people(settings)  # the other demo people (identity/demo.py), if they exist
+
+
+def _seed_demo_person(settings: Settings) -> Iterator[str]:
     from ecotrack.activities.service import activities_service, today_utc
     from ecotrack.identity.service import identity_service
 

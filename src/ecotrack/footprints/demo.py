@@ -58,6 +58,13 @@ DEMO_QUESTIONNAIRES: tuple[dict[str, Any], ...] = (
 
 
 def seed(settings: Settings) -> Iterator[str]:
+    from ecotrack.footprints.demo_lifestyles import seed_people
+
+    yield from _seed_demo_person(settings)
+    yield from seed_people(settings)  # the other demo people (identity/demo.py), if they exist
+
+
+def _seed_demo_person(settings: Settings) -> Iterator[str]:
     from ecotrack.core.pagination import PageParams
     from ecotrack.footprints.schemas import FootprintIn
     from ecotrack.footprints.service import footprints_service
