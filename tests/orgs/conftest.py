@@ -75,9 +75,9 @@ def b_resources(world: World, client: Any) -> dict[str, int]:
     h = world.headers("other_org_user")
     base = f"/api/v1/orgs/{world.b.id}"
 
-    def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def post(path: str, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
         response = client.post(base + path, json=body, headers=h)
-        assert response.status_code == 201, response.text
+        assert response.status_code == status, response.text
         return dict(response.json())
 
     ids = {
@@ -93,5 +93,27 @@ def b_resources(world: World, client: Any) -> dict[str, int]:
             "/custom-models", {"provider": "openai", "name": "b-llm", "params_total_b": 7}
         )["id"],
     }
+    # AI-usage era resources: an alert, a webhook endpoint and a delivery, a report and a
+    # schedule, and an in-app organisation notification.
+    app = client.app
+    app.state.settings = app.state.settings.model_copy(update={"webhooks_allow_private": True})
+    endpoint = post("/webhooks", {"url": "http://127.0.0.1:9/hook"})
+    ids["endpoint_id"] = endpoint["id"]
+    ids["delivery_id"] = post(f"/webhooks/{endpoint['id']}/test", {}, 202)["id"]
+    ids["alert_id"] = post(
+        "/alerts", {"name": "B daily calls", "metric": "calls", "window": "day", "threshold": 3}
+    )["id"]
+    ids["report_id"] = post(
+        "/reports", {"from": "2026-01-01", "to": "2026-01-31", "format": "csv"}, 202
+    )["id"]
+    ids["schedule_id"] = post("/report-schedules", {"format": "pdf", "group_by": "team"})["id"]
+    from ecotrack.alerts.models import OrgNotification
+
+    note = OrgNotification(org_id=world.b.id, kind="test", title="B only", body="", data={})
+    session = app.state.db.session_factory()
+    session.add(note)
+    session.commit()
+    ids["notification_id"] = note.id
+    session.close()
     world.b_ids = ids
     return ids

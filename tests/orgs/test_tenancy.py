@@ -34,6 +34,9 @@ BODIES: dict[str, dict[str, Any]] = {
         "params_total_b": 1,
     },
     "PATCH /api/v1/orgs/{org_id}/custom-models/{model_id}": {"tps": 9},
+    "PATCH /api/v1/orgs/{org_id}/alerts/{alert_id}": {"threshold": 9},
+    "PATCH /api/v1/orgs/{org_id}/webhooks/{endpoint_id}": {"description": "renamed"},
+    "POST /api/v1/orgs/{org_id}/teams/{team_id}/challenges": {"challenge_id": 1},
 }
 
 

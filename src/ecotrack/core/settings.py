@@ -141,7 +141,8 @@ class Settings(BaseSettings):
     webhooks_max_response_bytes: int = Field(default=65_536, ge=1024)  # read, then closed
     # Delays after each failed attempt (seconds): ≈ 27.6 h of retries by default.
     webhooks_retry_schedule_s: Annotated[list[Annotated[float, Field(ge=0)]], NoDecode] = Field(
-        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000], min_length=1
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        min_length=1,
     )
     webhooks_max_endpoints_per_org: int = Field(default=20, ge=1)
     alerts_max_per_org: int = Field(default=100, ge=1)
@@ -159,6 +160,12 @@ class Settings(BaseSettings):
     usage_retention_days: int = Field(default=400, ge=1)  # raw events; rollups are kept
     usage_future_skew_s: int = Field(default=86_400, ge=0)  # how far ahead an event `ts` may be
     usage_partitions_ahead: int = Field(default=2, ge=0, le=24)  # months (PostgreSQL)
+
+    # Reports (docs/reports.md): files in <data_dir>/reports, deleted after the TTL
+    report_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    report_max_days: int = Field(default=1100, ge=1, le=1100)  # days one report may span
+    report_max_active_per_org: int = Field(default=5, ge=1)  # pending + running at once
+    report_provenance_max_events: int = Field(default=20_000, ge=0)  # read for the PDF's table
 
     _split_cors = field_validator("cors_origins", "trusted_hosts", mode="before")(_split_csv)
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ecotrack.core.errors import ConflictError, NotFoundError, ValidationFailed
+from ecotrack.core.events import publish
 from ecotrack.core.pagination import Page, PageParams
 from ecotrack.factors import FactorNotFound, get_registry
 from ecotrack.factors.llm import CustomModel as LLMCustomModel
@@ -256,6 +257,13 @@ class OverrideService:
         if not repository.flush_unique(session, row):
             raise _duplicate_model(row)
         self._audit(session, ctx, "custom_model.created", "custom_model", row.id, model_in)
+        publish(
+            session,
+            "orgs.custom_model_saved",
+            org_id=ctx.org_id,
+            provider=row.provider,
+            name=row.name,
+        )
         return row
 
     def update_custom_model(
@@ -279,6 +287,13 @@ class OverrideService:
             "custom_model",
             row.id,
             model_in.model_dump(mode="json", exclude_unset=True),
+        )
+        publish(
+            session,
+            "orgs.custom_model_saved",
+            org_id=ctx.org_id,
+            provider=row.provider,
+            name=row.name,
         )
         return row
 

@@ -1,0 +1,392 @@
+"""AI-usage ingest over HTTP against `ecotrack serve`, versus the raw insert ceiling.
+
+For each database (a SQLite file and a throwaway PostgreSQL database):
+
+1. migrate, create an organisation and an ingest key, start `ecotrack serve`;
+2. a separate client process sends N events in batches of 1,000 (`POST /v1/ingest`, keep-alive,
+   `--concurrency` connections) and records each batch's latency;
+3. the raw insert ceiling for the same rows (validated and enriched the same way, untimed) in a
+   second fresh database with the same schema: PostgreSQL `COPY` per 1,000-row batch, one
+   transaction each; SQLite `executemany` of every row in one transaction;
+4. checks: events stored == N, and both rollup tables' sums == the raw events' sums.
+
+    python -m benchmarks.ingest [--events 1000000] [--db sqlite,postgresql] [--concurrency 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from benchmarks.common import percentiles, save
+
+BATCH = 1000
+PG_ADMIN_URL = os.environ.get(
+    "ECOTRACK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+MODELS = [
+    ("openai", "gpt-4o-mini"),
+    ("openai", "gpt-4o"),
+    ("anthropic", "claude-sonnet-4-5"),
+    ("mistralai", "mistral-large-latest"),
+]
+ZONES = [None, None, "FR", "DE", "US"]
+
+
+def gen_events(start: int, n: int, run: str, now: datetime) -> list[dict[str, Any]]:
+    """Deterministic events `start` … `start + n - 1` of a run (ids unique per run)."""
+    out = []
+    for i in range(start, start + n):
+        provider, model = MODELS[i % len(MODELS)]
+        out.append(
+            {
+                "id": f"{run}-{i}",
+                "ts": (now - timedelta(seconds=(i * 7919) % (30 * 86400))).isoformat(),
+                "provider": provider,
+                "model": model,
+                "tokens_in": 100 + (i * 37) % 4000,
+                "tokens_out": 50 + (i * 53) % 1500,
+                "zone": ZONES[i % len(ZONES)],
+                "user": f"user{i % 50}@example.org",
+                "team": f"team{i % 5}",
+                "app": "bench",
+            }
+        )
+    return out
+
+
+# --- the client process ---------------------------------------------------------------------
+
+
+def client_main(args: argparse.Namespace) -> None:
+    import httpx
+
+    now = datetime.fromisoformat(args.now)
+    batches = [
+        orjson.dumps({"events": gen_events(s, min(BATCH, args.events - s), args.run, now)})
+        for s in range(0, args.events, BATCH)
+    ]
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    cursor = iter(range(len(batches)))
+    totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
+
+    def worker() -> None:
+        headers = {"Authorization": f"Bearer {args.key}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=args.url, timeout=120.0, headers=headers) as http:
+            while True:
+                with lock:
+                    index = next(cursor, None)
+                if index is None:
+                    return
+                for attempt in range(5):
+                    t0 = time.perf_counter()
+                    try:
+                        r = http.post("/v1/ingest", content=batches[index])
+                    except httpx.HTTPError as exc:
+                        errors.append(repr(exc))
+                        time.sleep(0.5 * (attempt + 1))
+                        continue
+                    elapsed = time.perf_counter() - t0
+                    if r.status_code == 200:
+                        body = r.json()
+                        with lock:
+                            latencies.append(elapsed)
+                            totals["accepted"] += body["accepted"]
+                            totals["duplicates"] += body["duplicates"]
+                            totals["rejected"] += len(body["rejected"])
+                        break
+                    errors.append(f"{r.status_code}: {r.text[:200]}")
+                    time.sleep(0.5 * (attempt + 1))
+
+    threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    Path(args.out).write_text(
+        json.dumps({"wall_s": wall, "latencies": latencies, "errors": errors[:20], **totals}),
+        encoding="utf-8",
+    )
+
+
+# --- databases --------------------------------------------------------------------------------
+
+
+def _pg_create(prefix: str) -> tuple[str, str]:
+    from sqlalchemy import create_engine, text
+
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _pg_drop(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _prepare(url: str, data_dir: str, slug: str) -> tuple[Any, int, str]:
+    """Migrate `url`, create an organisation and an ingest key: (Database, org id, secret)."""
+    from ecotrack.core.db import Database, create_db_engine
+    from ecotrack.core.migrate import upgrade
+    from ecotrack.core.settings import Settings
+    from ecotrack.identity.service import identity_service
+    from ecotrack.orgs.apikeys import api_key_service
+    from ecotrack.orgs.context import Actor
+    from ecotrack.orgs.schemas import ApiKeyCreate, OrgCreate
+    from ecotrack.orgs.service import orgs_service
+
+    upgrade(url)
+    settings = Settings(
+        env="test",
+        data_dir=Path(data_dir),
+        database_url=url,
+        password_hash_profile="test",  # noqa: S106
+    )
+    db = Database(create_db_engine(url))
+    with db.unit_of_work() as session:
+        user = identity_service.create_user(
+            session,
+            email=f"{slug}@example.org",
+            password="a sturdy benchmark passphrase 42",  # noqa: S106
+            is_verified=True,
+            settings=settings,
+        )
+        org = orgs_service.create_org(
+            session,
+            actor=Actor(user_id=user.id),
+            owner_id=user.id,
+            org_in=OrgCreate(name=slug, slug=slug),
+            settings=settings,
+        )
+        key = api_key_service.create(
+            session,
+            actor=Actor(user_id=None),
+            org_id=org.id,
+            key_in=ApiKeyCreate(name="bench", scopes=["ingest"]),
+            settings=settings,
+        )
+    return db, int(org.id), str(key.secret)
+
+
+def _rows_for(
+    events: list[dict[str, Any]], org_id: int, now: datetime, settings: Any, cat: Any, ovr: Any
+) -> list[dict[str, Any]]:
+    from ecotrack.usage.enrich import enrich
+    from ecotrack.usage.ingest import validate_events
+
+    rows, rejected = validate_events(
+        events,
+        org_id=org_id,
+        now=now,
+        retention_days=settings.usage_retention_days,
+        future_skew_s=settings.usage_future_skew_s,
+        catalogue=cat,
+    )
+    assert not rejected
+    enrich(rows, catalogue=cat, overrides=ovr, method="ecologits", custom_source="org:bench")
+    return rows
+
+
+def ceiling(kind: str, url: str, data_dir: str, n: int, run: str, now: datetime) -> dict[str, Any]:
+    """Insert the same enriched rows straight into a fresh `usage_event` (timed inserts only)."""
+    from ecotrack.core.settings import Settings
+    from ecotrack.usage import repository
+    from ecotrack.usage.enrich import catalogue_for
+    from ecotrack.usage.repository import EVENT_COLUMNS
+
+    db, org_id, _ = _prepare(url, data_dir, "ceiling")
+    settings = Settings(env="test", data_dir=Path(data_dir), database_url=url)
+    cat = catalogue_for([])
+    with db.unit_of_work() as session:
+        ovr = __import__("ecotrack.orgs.service", fromlist=["x"]).orgs_service.factor_overrides_for(
+            session, org_id=org_id
+        )
+        months = {(now - timedelta(days=d)).date() for d in range(0, 32)}
+        repository.ensure_partitions(session, months)
+    timed = 0.0
+    if kind == "postgresql":
+        cols = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+        raw = db.engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            for s in range(0, n, BATCH):
+                rows = _rows_for(gen_events(s, min(BATCH, n - s), run, now), org_id, now,
+                                 settings, cat, ovr)  # fmt: skip
+                values = [[r[c] for c in EVENT_COLUMNS] for r in rows]
+                t0 = time.perf_counter()
+                with conn.cursor() as cur, cur.copy(f"COPY usage_event ({cols}) FROM STDIN") as cp:
+                    for v in values:
+                        cp.write_row(v)
+                conn.commit()
+                timed += time.perf_counter() - t0
+        finally:
+            raw.close()
+        method = "COPY per 1,000-row batch, one transaction each"
+    else:
+        from sqlalchemy import insert
+
+        table = repository.EVENT_TABLE
+        with db.engine.connect() as conn:
+            trans = conn.begin()
+            for s in range(0, n, BATCH):
+                rows = _rows_for(gen_events(s, min(BATCH, n - s), run, now), org_id, now,
+                                 settings, cat, ovr)  # fmt: skip
+                values = [{c: r[c] for c in EVENT_COLUMNS} for r in rows]
+                t0 = time.perf_counter()
+                conn.execute(insert(table), values)
+                timed += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            trans.commit()
+            timed += time.perf_counter() - t0
+        method = "executemany of every row, one transaction"
+    db.engine.dispose()
+    return {"events_per_s": n / timed, "insert_s": timed, "method": method}
+
+
+def verify(db: Any, org_id: int, n: int) -> dict[str, Any]:
+    """Stored count == n; each rollup table's sums == the raw events' sums."""
+    from sqlalchemy import func, select
+
+    from ecotrack.usage.models import UsageEvent, UsageRollupDaily, UsageRollupOrgDaily
+    from ecotrack.usage.repository import _raw_sums
+
+    with db.session_factory() as session:
+        raw = session.execute(select(*_raw_sums()).where(UsageEvent.org_id == org_id)).one()
+        out: dict[str, Any] = {"stored": int(raw[0]), "expected": n}
+        ok = int(raw[0]) == n
+        for model in (UsageRollupDaily, UsageRollupOrgDaily):
+            cols = ["calls", "calls_unknown", "tokens_in", "tokens_out", "energy_kwh",
+                    "energy_kwh_min", "energy_kwh_max", "water_l", "water_l_min", "water_l_max",
+                    "co2e_kg", "co2e_kg_min", "co2e_kg_max"]  # fmt: skip
+            sums = session.execute(
+                select(*[func.sum(getattr(model, c)) for c in cols]).where(model.org_id == org_id)
+            ).one()
+            equal = all(
+                (int(a) == int(b)) if i < 4 else math.isclose(a, b, rel_tol=1e-9)
+                for i, (a, b) in enumerate(zip(sums, raw, strict=True))
+            )
+            out[f"{model.__tablename__}_equals_raw"] = equal
+            ok = ok and equal
+        out["ok"] = ok
+    return out
+
+
+def run_one(kind: str, n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
+    from tests.integration.servers import child_env, free_port, stop, wait_http
+
+    run = uuid.uuid4().hex[:8]
+    now = datetime.now(UTC).replace(microsecond=0)
+    data_dir = workdir / kind
+    data_dir.mkdir(parents=True, exist_ok=True)
+    drops: list[str] = []
+    if kind == "postgresql":
+        name, url = _pg_create("ecotrack_bench_ingest")
+        cname, curl = _pg_create("ecotrack_bench_ceiling")
+        drops += [name, cname]
+    else:
+        url = f"sqlite:///{data_dir / 'ingest.db'}"
+        curl = f"sqlite:///{data_dir / 'ceiling.db'}"
+    try:
+        db, org_id, secret = _prepare(url, str(data_dir), "bench")
+        port = free_port()
+        env = child_env(
+            ECOTRACK_DATABASE_URL=url,
+            ECOTRACK_DATA_DIR=str(data_dir),
+            ECOTRACK_LOG_LEVEL="WARNING",
+            ECOTRACK_API_KEY_RATE_LIMIT_PER_MINUTE="1000000000",
+            ECOTRACK_USAGE_PLANS=json.dumps({"standard": 1_000_000_000}),
+            ECOTRACK_RATE_LIMIT_PER_MINUTE="1000000000",
+        )
+        log = (data_dir / "serve.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ecotrack.cli", "serve", "--port", str(port), "--no-migrate"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_http(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)
+            out = data_dir / "client.json"
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.ingest", "--client", "--url",
+                 f"http://127.0.0.1:{port}", "--key", secret, "--events", str(n), "--run", run,
+                 "--now", now.isoformat(), "--concurrency", str(concurrency), "--out", str(out)],
+                check=True,
+            )  # fmt: skip
+        finally:
+            stop(proc)
+        client = json.loads(out.read_text(encoding="utf-8"))
+        checks = verify(db, org_id, n)
+        db.engine.dispose()
+        ingest_rate = client["accepted"] / client["wall_s"]
+        ceil = ceiling(kind, curl, str(data_dir), n, run, now)
+        return {
+            "events": n,
+            "batch": BATCH,
+            "concurrency": concurrency,
+            "ingest_events_per_s": ingest_rate,
+            "ingest_wall_s": client["wall_s"],
+            "batch_latency": percentiles(client["latencies"], (50, 95, 99)),
+            "accepted": client["accepted"],
+            "duplicates": client["duplicates"],
+            "rejected": client["rejected"],
+            "client_errors": client["errors"],
+            "ceiling": ceil,
+            "ratio_to_ceiling": ingest_rate / ceil["events_per_s"],
+            "checks": checks,
+        }
+    finally:
+        for name in drops:
+            _pg_drop(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--key", help=argparse.SUPPRESS)
+    parser.add_argument("--run", help=argparse.SUPPRESS)
+    parser.add_argument("--now", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        client_main(args)
+        return
+    os.environ.setdefault("ECOTRACK_LOG_LEVEL", "WARNING")
+    figures: dict[str, Any] = {"targets": {"ratio_to_ceiling": ">= 0.5", "p99_batch_ms": "<= 250"}}
+    with tempfile.TemporaryDirectory(prefix="ecotrack-bench-ingest-") as tmp:
+        for kind in args.db.split(","):
+            print(f"--- {kind}: {args.events} events", flush=True)
+            figures[kind] = run_one(kind, args.events, args.concurrency, Path(tmp))
+            print(json.dumps(figures[kind], indent=2), flush=True)
+    save("ingest" if args.events >= 1_000_000 else f"ingest_{args.events}", figures)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Usage reports (CSV/PDF) of an organisation's AI footprint."""

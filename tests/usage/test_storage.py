@@ -1,0 +1,158 @@
+"""Storage: monthly partitions (PostgreSQL), retention, rollup repair, and rollups == raw under
+random batches with retries (Hypothesis)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, text, update
+
+from ecotrack.core import jobs
+from ecotrack.usage import repository
+from ecotrack.usage.models import UsageEvent, UsageEventKey, UsageRollupDaily, UsageRollupOrgDaily
+from ecotrack.usage.service import usage_service
+from tests.usage.conftest import Org, assert_rollups_equal_raw, event, stored
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def _ingest(session, settings, org: Org, events, now=NOW):  # type: ignore[no-untyped-def]
+    result = usage_service.ingest(session, org_id=org.id, items=events, settings=settings, now=now)
+    session.flush()
+    return result
+
+
+@pytest.mark.postgres_only
+def test_partitions_are_created_ahead_and_on_demand(session, settings, org: Org) -> None:
+    created = usage_service.ensure_partitions(session, settings=settings, now=NOW)
+    assert set(created) <= {"usage_event_p2026_11", "usage_event_p2026_12", "usage_event_p2027_01"}
+    names = {name for name, _ in repository.partitions(session)}
+    assert {"usage_event_p2026_11", "usage_event_p2026_12", "usage_event_p2027_01"} <= names
+    assert usage_service.ensure_partitions(session, settings=settings, now=NOW) == []
+    old = event(ts="2026-03-14T09:00:00Z")  # no partition yet: made on demand
+    assert "usage_event_p2026_03" not in names
+    assert _ingest(session, settings, org, [old]).accepted == 1
+    assert "usage_event_p2026_03" in {name for name, _ in repository.partitions(session)}
+    where = session.execute(
+        text("SELECT tableoid::regclass::text FROM usage_event WHERE event_id = :id"),
+        {"id": old["id"]},
+    ).scalar_one()
+    assert where == "usage_event_p2026_03"
+
+
+def test_retention_drops_old_events_and_keys_but_keeps_rollups(session, settings, org: Org) -> None:
+    old = [event(ts="2026-05-10T09:00:00Z") for _ in range(3)]
+    recent = [event(ts="2026-11-20T09:00:00Z") for _ in range(2)]
+    assert _ingest(session, settings, org, [*old, *recent]).accepted == 5
+    rollups_before = session.execute(
+        select(UsageRollupOrgDaily.day, UsageRollupOrgDaily.calls).where(
+            UsageRollupOrgDaily.org_id == org.id
+        )
+    ).all()
+    short = settings.model_copy(update={"usage_retention_days": 90})  # cutoff 2026-09-01
+    result = usage_service.apply_retention(session, settings=short, now=NOW)
+    session.expire_all()
+    remaining = set(session.execute(select(UsageEvent.event_id)).scalars())
+    assert remaining == {e["id"] for e in recent}
+    keys = set(session.execute(select(UsageEventKey.event_id)).scalars())
+    assert keys == {e["id"] for e in recent}
+    if repository.dialect(session) == "postgresql":
+        assert "usage_event_p2026_05" in result["partitions_dropped"]
+        assert "usage_event_p2026_11" not in result["partitions_dropped"]
+        names = {n for n, _ in repository.partitions(session)}
+        assert "usage_event_p2026_05" not in names
+        assert "usage_event_p2026_11" in names
+    else:
+        assert result["events_deleted"] == 3
+    assert result["keys_deleted"] == 3
+    after = session.execute(
+        select(UsageRollupOrgDaily.day, UsageRollupOrgDaily.calls).where(
+            UsageRollupOrgDaily.org_id == org.id
+        )
+    ).all()
+    assert sorted(after) == sorted(rollups_before)  # history stays
+    # An event older than the retention period is refused, not stored.
+    late = _ingest(session, short, org, [event(ts="2026-08-01T00:00:00Z")])
+    assert late.accepted == 0
+    assert late.rejected[0].errors[0].loc == ["ts"]
+
+
+def test_retention_job_runs(session, settings, org: Org) -> None:
+    jobs.load_task_modules()
+    assert jobs.TASKS["usage.apply_retention"].every_s == 86_400
+    assert jobs.TASKS["usage.ensure_partitions"].every_s == 3_600
+    assert isinstance(jobs.run_task("usage.apply_retention", [], {}), dict)
+    assert isinstance(jobs.run_task("usage.ensure_partitions", [], {}), list)
+
+
+def test_rebuild_rollups_repairs_a_range(session, settings, org: Org) -> None:
+    events = [event(ts=f"2026-11-{d:02d}T10:00:00Z", user=f"u{d % 2}") for d in range(1, 29)]
+    assert _ingest(session, settings, org, events).accepted == 28
+    # Damage: one day's rollup wrong, another missing.
+    session.execute(
+        update(UsageRollupDaily)
+        .where(UsageRollupDaily.org_id == org.id, UsageRollupDaily.day == date(2026, 11, 5))
+        .values(calls=99, co2e_kg=1.0)
+    )
+    session.execute(
+        delete(UsageRollupOrgDaily).where(
+            UsageRollupOrgDaily.org_id == org.id, UsageRollupOrgDaily.day == date(2026, 11, 6)
+        )
+    )
+    jobs.run_task("usage.rebuild_rollups", [org.id, "2026-11-01", "2026-11-10"], {})
+    assert_rollups_equal_raw(session, org.id)
+
+
+_event_strategy = st.fixed_dictionaries(
+    {
+        "day": st.integers(min_value=1, max_value=29),
+        "user": st.sampled_from(["", "ana", "bo"]),
+        "team": st.sampled_from(["", "x"]),
+        "model": st.sampled_from(["gpt-4o-mini", "gpt-4o", "not-a-model"]),
+        "tokens_out": st.integers(min_value=0, max_value=5000),
+        "tokens_in": st.integers(min_value=0, max_value=50_000),
+        "zone": st.sampled_from([None, "FR", "SWE", "bad!"]),
+    }
+)
+
+
+@hsettings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    batches=st.lists(st.lists(_event_strategy, min_size=1, max_size=30), min_size=1, max_size=4),
+    retries=st.lists(st.integers(min_value=0, max_value=3), max_size=4),
+)
+def test_rollups_equal_raw_sums_over_random_batches_and_retries(
+    session, settings, org: Org, batches, retries
+) -> None:
+    sent: list[list[dict]] = []  # type: ignore[type-arg]
+    accepted = 0
+    distinct: set[str] = set()
+    for spec in batches:
+        items = []
+        for s in spec:
+            e = event(
+                ts=f"2026-11-{s['day']:02d}T10:00:00Z", user=s["user"] or None,
+                team=s["team"] or None, model=s["model"], tokens_out=s["tokens_out"],
+                tokens_in=s["tokens_in"], zone=s["zone"], id=uuid.uuid4().hex,
+            )  # fmt: skip
+            items.append(e)
+        sent.append(items)
+        accepted += _ingest(session, settings, org, items).accepted
+        distinct |= {e["id"] for e in items if e["zone"] != "bad!"}
+    for index in retries:  # a client retrying a batch (whole or in part)
+        again = sent[index % len(sent)]
+        result = _ingest(session, settings, org, again)
+        assert result.accepted == 0
+    assert accepted == len(distinct) == stored(session, org.id)
+    assert_rollups_equal_raw(session, org.id)
+    # Clean up for the next example (the transaction is per test, not per example).
+    for model in (UsageEvent, UsageEventKey, UsageRollupDaily, UsageRollupOrgDaily):
+        session.execute(delete(model).where(model.org_id == org.id))
+    session.flush()
