@@ -29,6 +29,7 @@ from ecotrack.core.middleware import EdgeMiddleware
 from ecotrack.core.observability import configure_tracing
 from ecotrack.core.ratelimit import make_rate_limiter
 from ecotrack.core.settings import Settings, get_settings
+from ecotrack.web import mount_spa
 
 logger = logging.getLogger("ecotrack")
 
@@ -162,6 +163,7 @@ def create_app(
         trusted_hosts=settings.trusted_hosts,
     )
     _mount_docs(app)
+    mount_spa(app)  # last: the web app at / (never shadows the API)
     configure_tracing(app, settings)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -81,11 +81,18 @@ def test_request_id_is_echoed_when_valid_and_generated_otherwise(client) -> None
 
 
 def test_security_headers_on_success_and_error(client) -> None:
-    for response in (client.get("/healthz"), client.get("/nope")):
+    for response in (client.get("/healthz"), client.get("/api/v1/nope")):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert "default-src 'none'" in response.headers["content-security-policy"]
         assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    # The web app's pages (any other path) load only their own scripts.
+    page = client.get("/some/app/route")
+    assert page.headers["x-frame-options"] == "DENY"
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-eval" not in csp
 
 
 def test_unhandled_error_is_problem_500_without_traceback(app, client) -> None:
