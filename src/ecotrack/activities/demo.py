@@ -1,4 +1,4 @@
-"""`ecotrack demo`: a year of realistic activities for the demo person (demo@ecotrack.local).
+"""`ecotrack demo`: a year of realistic activities for the demo person (demo@demo.example.org).
 
 The account is created when no earlier seeder made it (its password is printed once). Activities
 are generated deterministically (seeded) and logged through `bulk_log`, so the rollup, the events
@@ -19,7 +19,7 @@ from ecotrack.core.db import ensure_database
 from ecotrack.core.settings import Settings
 
 ORDER = 30  # after accounts and organisations (identity/orgs), before goals and challenges
-DEMO_EMAIL = "demo@ecotrack.local"
+DEMO_EMAIL = "demo@demo.example.org"
 
 
 def year_of_activities(end: date, *, seed: int = 5) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """A year of activities for each of the other demo people (`ecotrack.identity.demo`), one
 lifestyle each: a US car commuter, a London rail commuter, a German frequent flyer and a French
-vegetarian who takes the tram. `demo@ecotrack.local` keeps `demo.year_of_activities`.
+vegetarian who takes the tram. `demo@demo.example.org` keeps `demo.year_of_activities`.
 
 Generated deterministically (one seed per person), 365 days ending on the given day: a diet entry
 every day, commutes on working days (with holidays), weekly household bills (electricity, heating

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ecotrack.calc.engine import (
+    MAX_AMOUNT,
     check_amount,
     default_factors,
     estimate,
@@ -115,7 +116,7 @@ def _estimate_batch(
     if set(map(type, raw)) <= {float, int}:
         try:
             amounts = np.fromiter(raw, dtype=np.float64, count=n)
-            bad = ~np.isfinite(amounts) | (amounts < 0)
+            bad = ~np.isfinite(amounts) | (amounts < 0) | (amounts > MAX_AMOUNT)
         except OverflowError:  # an int beyond float range: take the careful path
             amounts = None
     if amounts is None:
@@ -196,7 +197,7 @@ def _amounts(values: Sequence[Any]) -> tuple[NDArray[np.float64], list[bool]]:
     simple = all(type(v) is float or type(v) is int for v in values)
     if simple:
         arr = np.asarray(values, dtype=np.float64)
-        bad = ~np.isfinite(arr) | (arr < 0)
+        bad = ~np.isfinite(arr) | (arr < 0) | (arr > MAX_AMOUNT)
         if bad.any():
             for j in np.flatnonzero(bad).tolist():
                 ok[j] = False
@@ -431,7 +432,7 @@ def _estimate_columns(
     factor_id = g_factor[codes]
     error_code = g_error[codes]
 
-    bad_amount = ~np.isfinite(amt) | (amt < 0)
+    bad_amount = ~np.isfinite(amt) | (amt < 0) | (amt > MAX_AMOUNT)
     row_errors: dict[int, CalcError] = {}
     if not amt_ok_types:
         for i, v in enumerate(amt_raw):

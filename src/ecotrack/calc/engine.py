@@ -305,6 +305,10 @@ def is_linear(activity: Any) -> bool:
     return spec is None or spec.linear
 
 
+# Larger amounts are not a real activity in any unit, and keep every product finite.
+MAX_AMOUNT: float = 1e15
+
+
 def check_amount(amount: Any) -> float:
     """The amount as a float; `invalid-amount` unless a finite real number ≥ 0 (bools and
     numeric strings are refused; numpy integer/float scalars are accepted)."""
@@ -323,6 +327,10 @@ def check_amount(amount: Any) -> float:
         raise CalcError(INVALID_AMOUNT, f"amount must be finite, got {amount!r}", loc=["amount"])
     if x < 0:
         raise CalcError(INVALID_AMOUNT, f"amount must be ≥ 0, got {amount!r}", loc=["amount"])
+    if x > MAX_AMOUNT:
+        raise CalcError(
+            INVALID_AMOUNT, f"amount must be at most {MAX_AMOUNT:g}, got {amount!r}", loc=["amount"]
+        )
     return x
 
 
@@ -358,7 +366,7 @@ def estimate(
             request.options,
             amount=amount,
         )
-        return result_of(plan, amount)
+        return _finite(result_of(plan, amount))
     plan = resolve(
         reg,
         request.activity,
@@ -368,7 +376,18 @@ def estimate(
         request.source,
         request.options,
     )
-    return result_of(plan, check_amount(request.amount))
+    return _finite(result_of(plan, check_amount(request.amount)))
+
+
+def _finite(result: EstimateResult) -> EstimateResult:
+    """Refuse a result that overflowed (an extreme amount times an extreme option)."""
+    if not all(math.isfinite(v) for v in (result.co2e_kg, result.range.low, result.range.high)):
+        raise CalcError(
+            INVALID_AMOUNT,
+            "the result is too large to represent: check the amount and the options",
+            loc=["amount"],
+        )
+    return result
 
 
 def clear_caches() -> None:

@@ -43,7 +43,9 @@ class EstimateIn(BaseModel):
         description="One of the activity types (GET /activity-types)",
     )
     amount: float = Field(
-        allow_inf_nan=False, json_schema_extra={"minimum": 0}, description="Non-negative, finite"
+        allow_inf_nan=False,
+        json_schema_extra={"minimum": 0, "maximum": 1e15},
+        description="Non-negative, finite, at most 1e15",
     )
     unit: str = Field(min_length=1, max_length=64)
     region: str | None = Field(default=None, max_length=32, description="ISO 3166 alpha-2 (or -3)")

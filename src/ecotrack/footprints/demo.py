@@ -1,4 +1,4 @@
-"""`ecotrack demo`: a few questionnaire results for the demo person (demo@ecotrack.local).
+"""`ecotrack demo`: a few questionnaire results for the demo person (demo@demo.example.org).
 
 Runs after the activities seeder (which creates the account). Nothing happens when the account
 does not exist or already has results, so seeding twice adds nothing.
@@ -13,7 +13,7 @@ from ecotrack.core.db import ensure_database
 from ecotrack.core.settings import Settings
 
 ORDER = 40  # after identity/orgs and activities (which creates the demo account)
-DEMO_EMAIL = "demo@ecotrack.local"
+DEMO_EMAIL = "demo@demo.example.org"
 
 # A UK person in a two-person home, answering more each time (confidence rises).
 DEMO_QUESTIONNAIRES: tuple[dict[str, Any], ...] = (

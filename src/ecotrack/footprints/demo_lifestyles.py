@@ -1,6 +1,6 @@
 """A questionnaire result for each of the other demo people (`ecotrack.identity.demo`), answered
 the way their lifestyle reads in `ecotrack.activities.demo_lifestyles` (household bills, car,
-flights, public transport, diet). `demo@ecotrack.local` keeps `demo.DEMO_QUESTIONNAIRES`.
+flights, public transport, diet). `demo@demo.example.org` keeps `demo.DEMO_QUESTIONNAIRES`.
 """
 
 from __future__ import annotations

@@ -91,11 +91,15 @@ class LeaderboardService:
         previous: float | None = None
         for i, (user_id, score) in enumerate(rows):
             if previous is None or score != previous:
-                rank = (
-                    repository.board_count(session, **key, user_ids=user_ids, above=score) + 1
-                    if i == 0
-                    else page.offset + i + 1
-                )
+                if i == 0:
+                    # The rows before this page are those scoring more plus the ties listed
+                    # earlier: rank = offset − ties before + 1 (counting only the ties).
+                    ties = repository.board_ties_before(
+                        session, **key, user_ids=user_ids, score=score, user_id=user_id
+                    )
+                    rank = page.offset - ties + 1
+                else:
+                    rank = page.offset + i + 1
             previous = score
             items.append(_entry(rank, user_id, score, names.get(user_id)))
         return Leaderboard(

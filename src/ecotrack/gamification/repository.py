@@ -230,6 +230,23 @@ def board_count(
     return int(session.execute(stmt).scalar_one())
 
 
+def board_ties_before(
+    session: Session,
+    *,
+    period: str,
+    start: date,
+    metric: str,
+    user_ids: Sequence[int] | None,
+    score: float,
+    user_id: int,
+) -> int:
+    """Rows with the same score listed before `user_id` (the board orders ties by user id)."""
+    where = _board(period=period, start=start, metric=metric, user_ids=user_ids)
+    where += [LeaderboardScore.score == score, LeaderboardScore.user_id < user_id]
+    stmt = select(func.count()).select_from(LeaderboardScore).where(*where)
+    return int(session.execute(stmt).scalar_one())
+
+
 def get_score(
     session: Session, *, period: str, start: date, metric: str, user_id: int
 ) -> LeaderboardScore | None:

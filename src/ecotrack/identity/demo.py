@@ -4,7 +4,7 @@ They share one password, made up when the first of them is created and printed o
 stored in clear, never printed again). Later seeders give each person a lifestyle of their own
 (activities, questionnaire, organisation role, goals, challenges), keyed by the email here.
 Seeding again adds nothing: existing accounts are left as they are, except that an empty country
-or household size is filled in (for `demo@ecotrack.local` when an older seeder created it).
+or household size is filled in (for `demo@demo.example.org` when an older seeder created it).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from ecotrack.core.settings import Settings
 
 ORDER = 10  # first: every other seeder finds these accounts
 
-DEMO_EMAIL = "demo@ecotrack.local"
-CAR_COMMUTER = "carla@ecotrack.local"
-RAIL_COMMUTER = "rahul@ecotrack.local"
-FREQUENT_FLYER = "fiona@ecotrack.local"
-VEGETARIAN = "vera@ecotrack.local"
+DEMO_EMAIL = "demo@demo.example.org"
+CAR_COMMUTER = "carla@demo.example.org"
+RAIL_COMMUTER = "rahul@demo.example.org"
+FREQUENT_FLYER = "fiona@demo.example.org"
+VEGETARIAN = "vera@demo.example.org"
 
 
 @dataclass(frozen=True)
