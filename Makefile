@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist processes per database leg (TEST_WORKERS=0 runs in one process)
+TEST_WORKERS ?= 2
 
 .PHONY: run test install lint typecheck contracts test-sqlite test-postgres test-sdk test-web web chromium dev web-types bench dev-serve migrate clean
 
@@ -70,12 +72,12 @@ contracts: install
 	$(BIN)/lint-imports
 
 test-sqlite: install
-	ECOTRACK_TEST_DB=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
+	ECOTRACK_TEST_DB=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The PostgreSQL leg: everything that touches the database (calc/factors are database-free and
 # the integration tests already run their PostgreSQL parts in the SQLite leg).
 test-postgres: install
-	ECOTRACK_TEST_DB=postgresql $(BIN)/pytest -q $(PYTEST_ARGS) \
+	ECOTRACK_TEST_DB=postgresql $(BIN)/pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS) \
 		--ignore=tests/calc --ignore=tests/factors --ignore=tests/integration
 
 # The Python SDK (sdks/python): against local fake ingest/provider servers and a real

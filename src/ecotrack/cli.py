@@ -163,7 +163,8 @@ def demo() -> None:
     from ecotrack.demo import run_demo
 
     for line in run_demo(settings):
-        console.print(line)
+        # Never wrapped or styled: lines carry passwords and keys to copy.
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 def _safe_url(settings: Settings) -> str:
