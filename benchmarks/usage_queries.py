@@ -5,7 +5,8 @@ Generates N events (default 10,000,000) over a year for 50 organisations and 5,0
 SQLite executemany), then builds the rollups with the service's own rebuild (SQL GROUP BY). It
 then times, for random organisations and 30-day windows:
 
-* `usage_service.summary(group_by="day")` + `overall` (what `GET …/usage/summary` runs), and
+* `usage_service.summary_with_totals(group_by="day")` (what `GET …/usage/summary` runs: the
+  per-day groups and the overall totals, one rollup query), and
 * the same per-day sums computed from `usage_event` (`repository.raw_totals` grouped by day),
 
 checks both give the same answer, and reports p50/p95 of each and the ratio.
@@ -82,7 +83,7 @@ def _chunk(rng: np.random.Generator, n: int, start: int, first_day: date, orgs: 
 
 def load(kind: str, db: Any, n: int, first_day: date) -> dict[str, Any]:
     from ecotrack.usage import repository
-    from ecotrack.usage.repository import EVENT_COLUMNS, _sqlite_row
+    from ecotrack.usage.repository import EVENT_COLUMNS, _sqlite_rows
     from ecotrack.usage.service import usage_service
 
     orgs = _orgs(db)
@@ -112,7 +113,7 @@ def load(kind: str, db: Any, n: int, first_day: date) -> dict[str, Any]:
             with db.engine.begin() as conn:
                 conn.exec_driver_sql(
                     f"INSERT INTO usage_event ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})",  # noqa: S608
-                    [_sqlite_row(d) for d in as_dicts],
+                    _sqlite_rows(as_dicts),
                 )
         print(f"  loaded {min(start + CHUNK, n):,} events", flush=True)
     loaded = time.perf_counter() - t0
@@ -150,11 +151,8 @@ def measure(db: Any, orgs: list[int], first_day: date, queries: int) -> dict[str
     with db.session_factory() as session:
         for i, (org_id, start, end) in enumerate(windows):
             t0 = time.perf_counter()
-            groups = usage_service.summary(
+            groups, overall = usage_service.summary_with_totals(
                 session, org_id=org_id, start=start, end=end, group_by="day", filters=filters
-            )
-            overall = usage_service.overall(
-                session, org_id=org_id, start=start, end=end, filters=filters
             )
             fast.append(time.perf_counter() - t0)
             session.rollback()

@@ -158,3 +158,34 @@ def test_totals_reads_whole_days_from_rollups_and_partial_days_raw(
     )
     assert (only_bo.calls, only_bo.tokens_out) == (4, 100 + 200 + 100 + 200)
     assert usage_service.totals(session, org_id=org.id, start=_at(2), end=_at(3)).calls == 0
+
+
+@pytest.mark.parametrize("group_by", ["day", "week", "month", "provider", "model", "user", "team"])
+def test_summary_totals_are_the_sum_of_its_groups_and_equal_overall(
+    session, org: Org, loaded, group_by: str
+) -> None:
+    """`summary_with_totals` (what GET …/summary runs) derives the totals from the groups of its
+    one query: they equal `overall` (a separate SUM) for every grouping, with and without a
+    filter that switches to the user-grain rollup."""
+    for filters in (UsageFilters(), UsageFilters(team="search"), UsageFilters(provider="openai")):
+        groups, totals = usage_service.summary_with_totals(
+            session, org_id=org.id, start=loaded["start"], end=loaded["end"],
+            group_by=group_by, filters=filters,
+        )  # fmt: skip
+        overall = usage_service.overall(
+            session, org_id=org.id, start=loaded["start"], end=loaded["end"], filters=filters
+        )
+        assert totals.calls == overall.calls == sum(g.calls for g in groups)
+        assert totals.calls_unknown == overall.calls_unknown
+        assert totals.tokens_out == overall.tokens_out == sum(g.tokens_out for g in groups)
+        assert totals.co2e_kg == pytest.approx(overall.co2e_kg, rel=1e-12)
+        assert totals.energy_kwh_max == pytest.approx(overall.energy_kwh_max, rel=1e-12)
+        assert groups == usage_service.summary(
+            session, org_id=org.id, start=loaded["start"], end=loaded["end"],
+            group_by=group_by, filters=filters,
+        )  # fmt: skip
+    _, search = usage_service.summary_with_totals(
+        session, org_id=org.id, start=loaded["start"], end=loaded["end"], group_by=group_by,
+        filters=UsageFilters(team="search"),
+    )  # fmt: skip
+    assert search.calls == 7  # ana's 3 + 4 calls in team "search"

@@ -156,3 +156,25 @@ def test_rollups_equal_raw_sums_over_random_batches_and_retries(
     for model in (UsageEvent, UsageEventKey, UsageRollupDaily, UsageRollupOrgDaily):
         session.execute(delete(model).where(model.org_id == org.id))
     session.flush()
+
+
+def test_awkward_dimension_strings_roll_up_exactly(session, settings, org: Org) -> None:
+    """User and team values go to PostgreSQL as array literals built by the repository: quotes,
+    backslashes, commas, braces, spaces, NULL-like and non-ASCII text must come back unchanged."""
+    awkward = ['a"b', "c\\d", "x,y}", "{z}", " NULL ", "é ü 漢", 'q\\"', "t\tab", "sp ace"]
+    items = [
+        event(ts=f"2026-11-{10 + i % 3:02d}T10:00:00Z", user=u, team=awkward[-1 - i],
+              tokens_in=100 + i, tokens_out=10 * i)
+        for i, u in enumerate(awkward)
+    ]  # fmt: skip
+    assert _ingest(session, settings, org, items).accepted == len(awkward)
+    users = set(
+        session.execute(
+            select(UsageRollupDaily.user_ref).where(UsageRollupDaily.org_id == org.id)
+        ).scalars()
+    )
+    assert users == {u.strip() for u in awkward}  # strings are stripped at validation
+    assert_rollups_equal_raw(session, org.id)
+    # The same batch again adds nothing (keys claimed with the same literal form).
+    assert _ingest(session, settings, org, items).accepted == 0
+    assert_rollups_equal_raw(session, org.id)

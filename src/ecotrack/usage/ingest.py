@@ -119,42 +119,45 @@ def validate_events(
     newest = now + timedelta(seconds=future_skew_s)
     rows: list[dict[str, Any]] = []
     for index, event in zip(good, parsed, strict=True):
-        ts = event.ts.astimezone(UTC)
+        ts = event["ts"]
+        if ts.tzinfo is not UTC:
+            ts = ts.astimezone(UTC)
         problems = []
         if ts < oldest:
             problems.append(_error(["ts"], f"older than the retention period ({retention_days} d)"))
         elif ts > newest:
             problems.append(_error(["ts"], "in the future"))
         zone_req = None
-        if event.zone:
-            mix = catalogue.mix(event.zone)
+        zone, region = event.get("zone"), event.get("region")
+        if zone:
+            mix = catalogue.mix(zone)
             if mix is None:
-                problems.append(_error(["zone"], f"unknown zone {event.zone!r}"))
+                problems.append(_error(["zone"], f"unknown zone {zone!r}"))
             else:
                 zone_req = mix.zone
-        elif event.region:
-            zone_req = zone_for_region(event.region)
+        elif region:
+            zone_req = zone_for_region(region)
         if problems:
             errors[index] = problems
             continue
         rows.append(
             {
                 "org_id": org_id,
-                "event_id": event.id,
+                "event_id": event["id"],
                 "ts": ts,
                 "day": ts.date(),
                 "received_at": now,
-                "provider": event.provider,
-                "model": event.model,
-                "tokens_in": event.tokens_in,
-                "tokens_out": event.tokens_out,
-                "latency_ms": event.latency_ms,
-                "zone": event.zone,
-                "region": event.region,
-                "user_ref": event.user or "",
-                "team": event.team or "",
-                "app": event.app or "",
-                "meta": event.metadata,
+                "provider": event["provider"],
+                "model": event["model"],
+                "tokens_in": event["tokens_in"],
+                "tokens_out": event["tokens_out"],
+                "latency_ms": event.get("latency_ms"),
+                "zone": zone,
+                "region": region,
+                "user_ref": event.get("user") or "",
+                "team": event.get("team") or "",
+                "app": event.get("app") or "",
+                "meta": event.get("metadata"),
                 "enriched_at": now,
                 "zone_req": zone_req,
                 "_index": index,

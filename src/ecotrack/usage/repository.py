@@ -8,13 +8,17 @@ written in sorted order so concurrent batches lock rows in the same order (no de
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, ClassVar
 
+import numpy as np
 import orjson
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Table,
     and_,
     bindparam,
@@ -185,16 +189,16 @@ def claim_keys(session: Session, org_id: int, keys: Sequence[tuple[str, date]]) 
         return set()
     keys = sorted(keys)
     if dialect(session) == "postgresql":
-        rows = session.execute(
-            text(
-                "INSERT INTO usage_event_key (org_id, event_id, day) "
-                "SELECT :org, k.event_id, k.day FROM unnest(CAST(:ids AS varchar[]), "
-                "CAST(:days AS date[])) AS k(event_id, day) "
-                "ON CONFLICT (org_id, event_id) DO NOTHING RETURNING event_id"
-            ),
-            {"org": org_id, "ids": [k[0] for k in keys], "days": [k[1] for k in keys]},
-        ).scalars()
-        return set(rows)
+        _pg_arrays_ready(session)
+        ids, days = _pg_array(k[0] for k in keys), [k[1] for k in keys]
+        rows = session.connection().exec_driver_sql(
+            "INSERT INTO usage_event_key (org_id, event_id, day) "
+            "SELECT %s, k.event_id, k.day FROM unnest(CAST(%s AS varchar[]), "
+            "%b) AS k(event_id, day) "
+            "ON CONFLICT (org_id, event_id) DO NOTHING RETURNING event_id",
+            (org_id, ids, _PgBinaryArray("date[]", days)),
+        )
+        return {row[0] for row in rows}
     new: set[str] = set()
     conn = session.connection()
     for at in range(0, len(keys), 3000):  # SQLite allows 32,766 parameters per statement
@@ -230,7 +234,7 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         f"INSERT INTO usage_event ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608 - constants
         f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
     )
-    session.connection().exec_driver_sql(sql, [_sqlite_row(r) for r in rows])
+    session.connection().exec_driver_sql(sql, _sqlite_rows(rows))
 
 
 def _sqlite_ts(value: datetime) -> str:
@@ -242,32 +246,47 @@ def _sqlite_ts(value: datetime) -> str:
     )
 
 
-_TS_COLUMNS = frozenset({"ts", "received_at", "enriched_at"})
+def _sqlite_rows(rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Event rows as SQLite parameters, values converted as SQLAlchemy stores them. Timestamps
+    shared by the batch (`received_at`, `enriched_at`: the request's `now`) convert once."""
+    memo: dict[datetime, str] = {}
 
+    def ts(v: datetime) -> str:
+        s = memo.get(v)
+        if s is None:
+            s = memo[v] = _sqlite_ts(v)
+        return s
 
-def _sqlite_row(r: dict[str, Any]) -> tuple[Any, ...]:
+    ts_at = [EVENT_COLUMNS.index(c) for c in ("received_at", "enriched_at")]
     out = []
-    for c in EVENT_COLUMNS:
-        v = r[c]
-        if v is not None:
-            if c in _TS_COLUMNS:
-                v = _sqlite_ts(v)
-            elif c == "day":
-                v = v.isoformat()
-            elif c == "meta":
-                v = orjson.dumps(v).decode()
-        out.append(v)
-    return tuple(out)
+    for r in rows:
+        values = [r[c] for c in EVENT_COLUMNS]
+        values[_TS_AT] = _sqlite_ts(values[_TS_AT])
+        values[_DAY_AT] = values[_DAY_AT].isoformat()
+        for i in ts_at:
+            if values[i] is not None:
+                values[i] = ts(values[i])
+        if values[_META_AT] is not None:
+            values[_META_AT] = orjson.dumps(values[_META_AT]).decode()
+        out.append(tuple(values))
+    return out
 
 
-def rollup_rows(rows: Iterable[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Sum event rows into rollup rows keyed by `keys` (sorted by key)."""
+_TS_AT = EVENT_COLUMNS.index("ts")
+_DAY_AT = EVENT_COLUMNS.index("day")
+_META_AT = EVENT_COLUMNS.index("meta")
+
+
+def _event_sums(
+    rows: Iterable[dict[str, Any]], keys: tuple[str, ...]
+) -> dict[tuple[Any, ...], list[Any]]:
+    """Event rows summed per `keys`: {key: [calls, calls_unknown, tokens_in, ... co2e_kg_max]}."""
     acc: dict[tuple[Any, ...], list[Any]] = {}
     for r in rows:
-        k = tuple(r[c] for c in keys)
+        k = tuple([r[c] for c in keys])
         s = acc.get(k)
         if s is None:
-            s = acc[k] = [0, 0, 0, 0] + [0.0] * 9
+            s = acc[k] = [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
         s[0] += 1
         s[2] += r["tokens_in"]
         s[3] += r["tokens_out"]
@@ -286,38 +305,163 @@ def rollup_rows(rows: Iterable[dict[str, Any]], keys: tuple[str, ...]) -> list[d
         s[10] += (c_lo + c_hi) / 2
         s[11] += c_lo
         s[12] += c_hi
-    out = []
-    for k in sorted(acc):
-        row = dict(zip(keys, k, strict=True))
-        row.update(zip(SUM_COLUMNS, acc[k], strict=True))
-        out.append(row)
-    return out
+    return acc
+
+
+def _coarsen(
+    fine: dict[tuple[Any, ...], list[Any]], fine_keys: tuple[str, ...], keys: tuple[str, ...]
+) -> dict[tuple[Any, ...], list[Any]]:
+    """Sums per `fine_keys` re-summed per `keys` (a subset): the organisation-grain rollup
+    from the user-grain one without a second pass over the events."""
+    at = [fine_keys.index(c) for c in keys]
+    acc: dict[tuple[Any, ...], list[Any]] = {}
+    for k, sums in fine.items():
+        kk = tuple([k[i] for i in at])
+        s = acc.get(kk)
+        if s is None:
+            acc[kk] = list(sums)
+        else:
+            for i, v in enumerate(sums):
+                s[i] += v
+    return acc
+
+
+_PG_ARRAY_TYPES = {"day": "date[]", "calls": "bigint[]", "calls_unknown": "bigint[]",
+                   "tokens_in": "bigint[]", "tokens_out": "bigint[]"}  # fmt: skip
+
+
+def _pg_array(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal of strings (quoted, escaped when needed) or integers.
+
+    Built here because psycopg adapts a list in Python element by element (a regex per string),
+    which cost more than the statement itself."""
+    items = list(values)
+    if items and isinstance(items[0], str):
+        quoted = [
+            v.replace("\\", "\\\\").replace('"', '\\"') if "\\" in v or '"' in v else v
+            for v in items
+        ]
+        return '{"' + '","'.join(quoted) + '"}'
+    return "{" + ",".join(map(str, items)) + "}"
+
+
+class _PgBinaryArray:
+    """A one-dimensional PostgreSQL array of float8, int8 or date in the binary wire format,
+    packed by numpy (microseconds, where psycopg packs a list element by element in Python)."""
+
+    __slots__ = ("oid", "payload")
+    _KINDS: ClassVar[dict[str, tuple[int, int, str]]] = {
+        # pg type: (array oid, element oid, numpy big-endian element type)
+        "float8[]": (1022, 701, ">f8"),
+        "bigint[]": (1016, 20, ">i8"),
+        "date[]": (1182, 1082, ">i4"),
+    }
+    _EPOCH = date(2000, 1, 1).toordinal()
+
+    def __init__(self, pg_type: str, values: Sequence[Any]) -> None:
+        self.oid, element, dtype = self._KINDS[pg_type]
+        if pg_type == "date[]":
+            values = [d.toordinal() - self._EPOCH for d in values]
+        body = np.empty(len(values), dtype=[("len", ">i4"), ("v", dtype)])
+        body["len"] = np.dtype(dtype).itemsize
+        body["v"] = values
+        header = np.array([1, 0, element, len(values), 1], dtype=">i4")
+        self.payload = header.tobytes() + body.tobytes()
+
+
+try:  # psycopg is the PostgreSQL driver; SQLite-only installs never build these
+    from psycopg.adapt import Dumper as _PgDumper
+    from psycopg.pq import Format as _PgFormat
+
+    class _PgBinaryArrayDumper(_PgDumper):
+        format = _PgFormat.BINARY
+
+        def dump(self, obj: Any) -> bytes:
+            payload: bytes = obj.payload
+            return payload
+
+        # One dumper class for the three array types: the oid comes from the object.
+        def get_key(self, obj: Any, _fmt: Any) -> Any:
+            return (type(obj), obj.oid)
+
+        def upgrade(self, obj: Any, _fmt: Any) -> _PgDumper:
+            dumper = type(self)(type(obj))
+            dumper.oid = obj.oid
+            return dumper
+
+except ImportError:  # pragma: no cover
+    pass
+
+_PG_ARRAYS_READY: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _pg_arrays_ready(session: Session) -> None:
+    """Register the binary array dumper on this session's psycopg connection (once per
+    connection: SQLAlchemy's dialect copies psycopg's global adapters when it is created, so a
+    global registration made later would not be seen)."""
+    raw: Any = session.connection().connection.driver_connection
+    if raw not in _PG_ARRAYS_READY:
+        raw.adapters.register_dumper(_PgBinaryArray, _PgBinaryArrayDumper)
+        _PG_ARRAYS_READY.add(raw)
+
+
+def _pg_array_param(pg_type: str, values: Sequence[Any]) -> tuple[str, Any]:
+    """(placeholder, parameter) for one array: numbers and dates as binary arrays packed by
+    numpy, strings as a text literal."""
+    if pg_type in _PgBinaryArray._KINDS:
+        return "%b", _PgBinaryArray(pg_type, values)
+    return f"CAST(%s AS {pg_type})", _pg_array(values)
+
+
+_SQLITE_MAX_PARAMS = 32_000
 
 
 def upsert_rollups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add the events' sums to both rollup tables (ON CONFLICT DO UPDATE adding).
 
-    Driver-level executemany: the statement is the same on SQLite and PostgreSQL but for the
-    parameter marker, and SQLite gets its dates as ISO strings (as SQLAlchemy stores them)."""
+    One statement per table: on PostgreSQL `INSERT … SELECT FROM unnest(<one array per
+    column>)`, on SQLite a multi-row VALUES (chunked under its parameter limit). Rows go in key
+    order so concurrent batches lock rollup rows in the same order (no deadlocks)."""
+    if not rows:
+        return
     pg = dialect(session) == "postgresql"
-    mark = "%s" if pg else "?"
     conn = session.connection()
+    fine = _event_sums(rows, ROLLUP_KEYS)
     for table, keys in ((ROLLUP, ROLLUP_KEYS), (ORG_ROLLUP, ORG_ROLLUP_KEYS)):
-        values = rollup_rows(rows, keys)
-        if not values:
-            continue
+        acc = fine if keys is ROLLUP_KEYS else _coarsen(fine, ROLLUP_KEYS, keys)
+        ordered = sorted(acc)
         cols = (*keys, *SUM_COLUMNS)
         sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in SUM_COLUMNS)
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(cols)}) "  # noqa: S608 - constant names
-            f"VALUES ({', '.join([mark] * len(cols))}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
-        )
-        params = [tuple(v[c] for c in cols) for v in values]
-        if not pg:
-            at = cols.index("day")
-            params = [(*p[:at], p[at].isoformat(), *p[at + 1 :]) for p in params]
-        conn.exec_driver_sql(sql, params)
+        conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+        if pg:
+            # org_id is the same for the whole batch; every other column is one array.
+            _pg_arrays_ready(session)
+            key_cols = list(zip(*ordered, strict=True))[1:]
+            sum_cols = list(zip(*(acc[k] for k in ordered), strict=True))
+            marks, params = [], [ordered[0][0]]
+            for name, column in zip(cols[1:], [*key_cols, *sum_cols], strict=True):
+                default = "float8[]" if name in SUM_COLUMNS else "varchar[]"
+                mark, param = _pg_array_param(_PG_ARRAY_TYPES.get(name, default), column)
+                marks.append(mark)
+                params.append(param)
+            sql = (
+                f"INSERT INTO {table.name} ({', '.join(cols)}) "  # noqa: S608 - constant names
+                f"SELECT %s, u.* FROM unnest({', '.join(marks)}) AS u {conflict}"
+            )
+            conn.exec_driver_sql(sql, tuple(params))
+            continue
+        at = keys.index("day")
+        values = [(*k[:at], k[at].isoformat(), *k[at + 1 :], *acc[k]) for k in ordered]
+        per = _SQLITE_MAX_PARAMS // len(cols)
+        one = f"({', '.join('?' * len(cols))})"
+        for lo in range(0, len(values), per):
+            chunk = values[lo : lo + per]
+            sql = (
+                f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES "  # noqa: S608
+                + ", ".join([one] * len(chunk))
+                + f" {conflict}"
+            )
+            conn.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
 
 
 def _raw_sums() -> list[ColumnElement[Any]]:
@@ -434,6 +578,22 @@ def _filters(table: Table, filters: UsageFilters) -> list[ColumnElement[bool]]:
     return out
 
 
+@lru_cache(maxsize=256)
+def _rollup_statement(table_name: str, group: str | None, filters: tuple[str, ...]) -> Any:
+    """The rollup sums query for one shape, built once: a statement object is reused, so
+    SQLAlchemy neither rebuilds it nor recomputes its cache key (most of a small query's cost)."""
+    table = ROLLUP if table_name == ROLLUP.name else ORG_ROLLUP
+    sums = [func.coalesce(func.sum(table.c[c]), 0) for c in SUM_COLUMNS]
+    cols = [table.c[group], *sums] if group else sums
+    stmt = select(*cols).where(
+        table.c.org_id == bindparam("org_id"),
+        table.c.day >= bindparam("start", type_=Date()),
+        table.c.day <= bindparam("end", type_=Date()),
+        *[table.c[_FILTER_COLUMNS[name]] == bindparam(f"f_{name}") for name in filters],
+    )
+    return stmt.group_by(table.c[group]) if group else stmt
+
+
 def rollup_totals(
     session: Session,
     *,
@@ -446,17 +606,11 @@ def rollup_totals(
     """Sums over days [start, end] from the rollups, optionally grouped by one column
     (`day`, `user_ref`, `team`, `provider`, `model`): rows of (group value?, *SUM_COLUMNS)."""
     table = ROLLUP if filters.by_person or group in ("user_ref", "team") else ORG_ROLLUP
-    sums = [func.coalesce(func.sum(table.c[c]), 0) for c in SUM_COLUMNS]
-    cols = [table.c[group], *sums] if group else sums
-    stmt = select(*cols).where(
-        table.c.org_id == org_id,
-        table.c.day >= start,
-        table.c.day <= end,
-        *_filters(table, filters),
-    )
-    if group:
-        stmt = stmt.group_by(table.c[group])
-    return [tuple(r) for r in session.execute(stmt)]
+    used = tuple(name for name in _FILTER_COLUMNS if getattr(filters, name) is not None)
+    params: dict[str, Any] = {"org_id": org_id, "start": start, "end": end}
+    params.update({f"f_{name}": getattr(filters, name) for name in used})
+    stmt = _rollup_statement(table.name, group, used)
+    return [tuple(r) for r in session.connection().execute(stmt, params)]
 
 
 def raw_totals(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from ecotrack.core.deps import AppSettings, DbSession
 from ecotrack.core.errors import problem_responses
 from ecotrack.orgs.auth import OrgReader
-from ecotrack.usage.auth import Ingest
+from ecotrack.usage.auth import Ingest, SqliteWriterSlot
 from ecotrack.usage.schemas import (
     Dimension,
     GroupBy,
@@ -56,6 +56,7 @@ _BATCH_SCHEMA = _inline(IngestBatch.model_json_schema())
     response_model=IngestResult,
     status_code=200,
     responses=problem_responses(400, 401, 403, 413, 415, 429),
+    dependencies=[SqliteWriterSlot],
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -117,11 +118,8 @@ def summary(
 ) -> UsageSummary:
     """Totals and groups over a date range, from the daily rollups."""
     start, end = days
-    groups = usage_service.summary(
+    groups, totals = usage_service.summary_with_totals(
         session, org_id=access.org_id, start=start, end=end, group_by=group_by, filters=filters
-    )
-    totals = usage_service.overall(
-        session, org_id=access.org_id, start=start, end=end, filters=filters
     )
     return UsageSummary(start=start, end=end, group_by=group_by, totals=totals, groups=groups)
 

@@ -275,14 +275,6 @@ class UsageService:
         if (end - start).days > MAX_RANGE_DAYS:
             raise InvalidRange(f"The range may span at most {MAX_RANGE_DAYS} days")
 
-    def _by_day(
-        self, session: Session, *, org_id: int, start: date, end: date, filters: UsageFilters
-    ) -> dict[date, UsageTotals]:
-        rows = repository.rollup_totals(
-            session, org_id=org_id, start=start, end=end, filters=filters, group="day"
-        )
-        return {repository.as_date(r[0]): _totals(r[1:]) for r in rows}
-
     def summary(
         self,
         session: Session,
@@ -295,27 +287,46 @@ class UsageService:
     ) -> list[UsageGroup]:
         """Sums over days [start, end] per group (day | week | month | provider | model | user |
         team), from the rollups. Time groups come in date order, others by CO2e descending."""
+        return self.summary_with_totals(
+            session, org_id=org_id, start=start, end=end, group_by=group_by, filters=filters
+        )[0]
+
+    def summary_with_totals(
+        self,
+        session: Session,
+        *,
+        org_id: int,
+        start: date,
+        end: date,
+        group_by: str,
+        filters: UsageFilters,
+    ) -> tuple[list[UsageGroup], UsageFigures]:
+        """`summary` and the overall totals, from one query: the groups partition the range's
+        events, so the totals are the sum of the groups (what `GET …/usage/summary` answers)."""
         self._check_range(start, end)
         group = GroupBy(group_by)
+        column = _GROUP_COLUMNS.get(group, "day")
+        rows = repository.rollup_totals(
+            session, org_id=org_id, start=start, end=end, filters=filters, group=column
+        )
+        overall = UsageTotals()
         if group in _GROUP_COLUMNS:
-            rows = repository.rollup_totals(
-                session,
-                org_id=org_id,
-                start=start,
-                end=end,
-                filters=filters,
-                group=_GROUP_COLUMNS[group],
-            )
-            groups = [UsageGroup(key=str(r[0]), **_figures(_totals(r[1:]))) for r in rows]
-            return sorted(groups, key=lambda g: (-g.co2e_kg, -g.calls, g.key))
+            pairs = [(str(r[0]), _totals(r[1:])) for r in rows]
+            groups = [UsageGroup(key=key, **_figures(t)) for key, t in pairs]
+            for _, t in pairs:
+                overall += t
+            groups.sort(key=lambda g: (-g.co2e_kg, -g.calls, g.key))
+            return groups, UsageFigures(**_figures(overall))
         buckets: dict[str, tuple[date, UsageTotals]] = {}
-        for day, t in sorted(
-            self._by_day(session, org_id=org_id, start=start, end=end, filters=filters).items()
-        ):
+        for day, t in sorted((repository.as_date(r[0]), _totals(r[1:])) for r in rows):
+            overall += t
             key, first = _bucket(day, group.value)
             prev = buckets.get(key)
             buckets[key] = (first, t if prev is None else prev[1] + t)
-        return [UsageGroup(key=k, start=first, **_figures(t)) for k, (first, t) in buckets.items()]
+        groups = [
+            UsageGroup(key=k, start=first, **_figures(t)) for k, (first, t) in buckets.items()
+        ]
+        return groups, UsageFigures(**_figures(overall))
 
     def timeseries(
         self,
