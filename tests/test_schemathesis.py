@@ -149,6 +149,11 @@ def _declares_user_bearer(operation: Any) -> bool:
     )
 
 
+# SQLite leg only: the generator reaches A's objects through small, predictable ids; on the
+# shared PostgreSQL test database the sequences keep climbing across tests (rolled-back rows
+# still consume ids), and the run then mostly addresses made-up ids and proves little. The
+# route behaviour it checks does not depend on the database; both legs run the anonymous run.
+@pytest.mark.sqlite_only
 def test_api_conforms_when_signed_in(settings, db, session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.rate_limit_per_minute = 1_000_000
     settings.auth_rate_limit_per_minute = 1_000_000
