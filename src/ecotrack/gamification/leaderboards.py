@@ -1,7 +1,8 @@
 """Leaderboards read from the per-period score table (`leaderboard_score`).
 
-A page is `ORDER BY score DESC, user_id LIMIT n OFFSET m` on the board's index prefix; a rank is
-1 + `COUNT(*) WHERE score > :score` (ties share a rank). The global board lists only users who
+A page is `ORDER BY score DESC, user_id LIMIT n OFFSET m`, an index-only read of the board's
+`(…, score DESC, user_id)` index; a rank is 1 + `COUNT(*) WHERE score > :score` (ties share a
+rank), counted in the same index read as the board's total. The global board lists only users who
 gave the leaderboard consent; organisation and team boards list their members and answer 404 to
 anyone else.
 """
@@ -81,11 +82,16 @@ class LeaderboardService:
         user_ids = self._members(session, viewer_id=viewer_id, scope=scope, scope_id=scope_id)
         start = period_start(period, day or default_day(period, metric, today()))
         key: dict[str, Any] = {"period": period, "start": start, "metric": metric}
+        own = self._own_score(session, viewer_id=viewer_id, user_ids=user_ids, **key)
+        total, above = repository.board_count(
+            session, **key, user_ids=user_ids, above=None if own is None else own
+        )
         rows = repository.board_page(
             session, **key, user_ids=user_ids, limit=page.limit, offset=page.offset
         )
-        total = repository.board_count(session, **key, user_ids=user_ids)
-        names = identity_service.display_names(session, user_ids=[u for u, _ in rows])
+        names = identity_service.display_names(
+            session, user_ids=[u for u, _ in rows] + ([viewer_id] if own is not None else [])
+        )
         items: list[LeaderboardEntry] = []
         rank = 0
         previous: float | None = None
@@ -102,6 +108,9 @@ class LeaderboardService:
                     rank = page.offset + i + 1
             previous = score
             items.append(_entry(rank, user_id, score, names.get(user_id)))
+        me = None
+        if own is not None and above is not None:
+            me = _entry(above + 1, viewer_id, own, names.get(viewer_id))
         return Leaderboard(
             scope=scope,
             scope_id=scope_id,
@@ -112,10 +121,10 @@ class LeaderboardService:
             total=total,
             limit=page.limit,
             offset=page.offset,
-            me=self._me(session, viewer_id=viewer_id, user_ids=user_ids, **key),
+            me=me,
         )
 
-    def _me(
+    def _own_score(
         self,
         session: Session,
         *,
@@ -124,7 +133,8 @@ class LeaderboardService:
         period: str,
         start: date,
         metric: str,
-    ) -> LeaderboardEntry | None:
+    ) -> float | None:
+        """The viewer's score when the viewer is on this board (global: opted in)."""
         own = repository.get_score(
             session, period=period, start=start, metric=metric, user_id=viewer_id
         )
@@ -132,11 +142,7 @@ class LeaderboardService:
             return None
         if user_ids is not None and viewer_id not in user_ids:
             return None
-        above = repository.board_count(
-            session, period=period, start=start, metric=metric, user_ids=user_ids, above=own.score
-        )
-        names = identity_service.display_names(session, user_ids=[viewer_id])
-        return _entry(above + 1, viewer_id, own.score, names.get(viewer_id))
+        return float(own.score)
 
 
 def _entry(rank: int, user_id: int, score: float, name: str | None) -> LeaderboardEntry:

@@ -92,18 +92,7 @@ class LeaderboardScore(Base):
     `metric` points|reduction_pct. `visible` mirrors the leaderboard consent (global board)."""
 
     __tablename__ = "leaderboard_score"
-    __table_args__ = (
-        Index(
-            "ix_leaderboard_score_board",
-            "period",
-            "period_start",
-            "metric",
-            "visible",
-            "score",
-            "user_id",
-        ),
-        Index("ix_leaderboard_score_user_id", "user_id"),
-    )
+    __table_args__ = (Index("ix_leaderboard_score_user_id", "user_id"),)
 
     period: Mapped[str] = mapped_column(String(8), primary_key=True)
     period_start: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -113,6 +102,19 @@ class LeaderboardScore(Base):
     )
     score: Mapped[float] = mapped_column(Float, nullable=False)
     visible: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+# A page is `ORDER BY score DESC, user_id`: the index holds that order (an all-ascending index
+# cannot serve mixed directions; the database would re-sort every tie group of the board).
+Index(
+    "ix_leaderboard_score_board_desc",
+    LeaderboardScore.period,
+    LeaderboardScore.period_start,
+    LeaderboardScore.metric,
+    LeaderboardScore.visible,
+    LeaderboardScore.score.desc(),
+    LeaderboardScore.user_id,
+)
 
 
 class TeamChallenge(TimestampMixin, Base):

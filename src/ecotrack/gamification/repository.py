@@ -221,13 +221,15 @@ def board_count(
     metric: str,
     user_ids: Sequence[int] | None,
     above: float | None = None,
-) -> int:
-    """Rows on the board (with `above`: rows whose score is greater, i.e. rank − 1)."""
+) -> tuple[int, int | None]:
+    """(rows on the board, rows scoring more than `above` i.e. that score's rank − 1) in one
+    read of the board's index range; the second is None without `above`."""
     where = _board(period=period, start=start, metric=metric, user_ids=user_ids)
+    columns: list[Any] = [func.count()]
     if above is not None:
-        where.append(LeaderboardScore.score > above)
-    stmt = select(func.count()).select_from(LeaderboardScore).where(*where)
-    return int(session.execute(stmt).scalar_one())
+        columns.append(func.count().filter(LeaderboardScore.score > above))
+    row = session.execute(select(*columns).select_from(LeaderboardScore).where(*where)).one()
+    return int(row[0]), (int(row[1]) if above is not None else None)
 
 
 def board_ties_before(
