@@ -12,10 +12,15 @@ For each database (a SQLite file and a throwaway PostgreSQL database):
    earlier results used as the ceiling);
 4. checks: events stored == N, and both rollup tables' sums == the raw events' sums.
 
+Events come in time order by default (`--order stream`: what SDKs send, a batch covers about
+43 minutes) or scattered over 30 days in every batch (`--order scatter`, a random-order
+backfill: the rollups' worst case); results go to `ingest.json` / `ingest_scatter.json`.
+`ecotrack serve` runs `--workers 2` (the machine's two cores) unless told otherwise.
+
     python -m benchmarks.ingest --stages 40 [--db ...]   # per-stage server time, in process
     python -m benchmarks.ingest [--events 1000000] [--db sqlite,postgresql]
-                                [--concurrency 2 | sqlite=2,postgresql=1]
-                                [--workers 1]
+                                [--order stream|scatter] [--concurrency 3 | sqlite=3,...]
+                                [--workers 2]
 """
 
 from __future__ import annotations
@@ -51,6 +56,21 @@ MODELS = [
 ZONES = [None, None, "FR", "DE", "US"]
 
 
+SPAN_S = 30 * 86400
+# `stream`: event i happens at a steady pace over the last 30 days, so a batch of 1,000 covers
+# about 43 minutes, as an SDK flushing as it goes sends them. `scatter`: every batch's events
+# are spread over the whole 30 days (a backfill in random order), the worst case for the
+# rollups: nearly every event of a batch updates a rollup row of its own.
+ORDERS = ("stream", "scatter")
+ORDER = "stream"
+
+
+def _ts(i: int, now: datetime) -> datetime:
+    if ORDER == "stream":
+        return now - timedelta(seconds=SPAN_S * (1 - (i % 1_000_000) / 1_000_000))
+    return now - timedelta(seconds=(i * 7919) % SPAN_S)
+
+
 def gen_events(start: int, n: int, run: str, now: datetime) -> list[dict[str, Any]]:
     """Deterministic events `start` … `start + n - 1` of a run (ids unique per run)."""
     out = []
@@ -59,7 +79,7 @@ def gen_events(start: int, n: int, run: str, now: datetime) -> list[dict[str, An
         out.append(
             {
                 "id": f"{run}-{i}",
-                "ts": (now - timedelta(seconds=(i * 7919) % (30 * 86400))).isoformat(),
+                "ts": _ts(i, now).isoformat(),
                 "provider": provider,
                 "model": model,
                 "tokens_in": 100 + (i * 37) % 4000,
@@ -292,7 +312,7 @@ def ceiling(kind: str, url: str, data_dir: str, n: int, run: str, now: datetime)
                 rows = _rows_for(gen_events(s, min(BATCH, n - s), run, now), org_id, now,
                                  settings, cat, ovr)  # fmt: skip
                 t0 = time.perf_counter()
-                conn.exec_driver_sql(sql, repository._sqlite_rows(rows))
+                conn.exec_driver_sql(sql, repository.sqlite_event_params(rows))
                 timed += time.perf_counter() - t0
                 values = [{c: r[c] for c in EVENT_COLUMNS} | {"org_id": core_org} for r in rows]
                 t0 = time.perf_counter()
@@ -377,7 +397,8 @@ def run_one(kind: str, n: int, concurrency: int, workers: int, workdir: Path) ->
             subprocess.run(
                 [sys.executable, "-m", "benchmarks.ingest", "--client", "--url",
                  f"http://127.0.0.1:{port}", "--key", secret, "--events", str(n), "--run", run,
-                 "--now", now.isoformat(), "--concurrency", str(concurrency), "--out", str(out)],
+                 "--now", now.isoformat(), "--concurrency", str(concurrency), "--out", str(out),
+                 "--order", ORDER],
                 check=True,
             )  # fmt: skip
         finally:
@@ -390,6 +411,7 @@ def run_one(kind: str, n: int, concurrency: int, workers: int, workdir: Path) ->
         return {
             "events": n,
             "batch": BATCH,
+            "order": ORDER,
             "concurrency": concurrency,
             "server_workers": workers,
             "ingest_events_per_s": ingest_rate,
@@ -494,10 +516,13 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument(
         "--concurrency",
-        default="2",
+        default="3",
         help="client connections: N for every database, or e.g. sqlite=2,postgresql=1",
     )
-    parser.add_argument("--workers", type=int, default=1, help="`ecotrack serve --workers`")
+    parser.add_argument("--workers", type=int, default=2, help="`ecotrack serve --workers`")
+    parser.add_argument(
+        "--order", choices=ORDERS, default="stream", help="events in time order or scattered"
+    )
     parser.add_argument("--tag", default="", help="suffix of the results file")
     parser.add_argument(
         "--stages", type=int, default=0, help="only time the stages of N in-process batches"
@@ -509,6 +534,8 @@ def main() -> None:
     parser.add_argument("--now", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global ORDER  # noqa: PLW0603 - one setting read by the event generator
+    ORDER = args.order
     if args.client:
         args.concurrency = int(args.concurrency)
         client_main(args)
@@ -526,11 +553,12 @@ def main() -> None:
     per_db = dict(item.split("=") for item in args.concurrency.split(",") if "=" in item)
     with tempfile.TemporaryDirectory(prefix="ecotrack-bench-ingest-") as tmp:
         for kind in args.db.split(","):
-            conc = int(per_db.get(kind, 2) if per_db else args.concurrency)
+            conc = int(per_db.get(kind, 3) if per_db else args.concurrency)
             print(f"--- {kind}: {args.events} events, {conc} connection(s)", flush=True)
             figures[kind] = run_one(kind, args.events, conc, args.workers, Path(tmp))
             print(json.dumps(figures[kind], indent=2), flush=True)
     name = "ingest" if args.events >= 1_000_000 else f"ingest_{args.events}"
+    name += "" if ORDER == "stream" else f"_{ORDER}"
     save(name + (f"_{args.tag}" if args.tag else ""), figures)
 
 

@@ -83,7 +83,7 @@ def _chunk(rng: np.random.Generator, n: int, start: int, first_day: date, orgs: 
 
 def load(kind: str, db: Any, n: int, first_day: date) -> dict[str, Any]:
     from ecotrack.usage import repository
-    from ecotrack.usage.repository import EVENT_COLUMNS, _sqlite_rows
+    from ecotrack.usage.repository import EVENT_COLUMNS, sqlite_event_params
     from ecotrack.usage.service import usage_service
 
     orgs = _orgs(db)
@@ -113,7 +113,7 @@ def load(kind: str, db: Any, n: int, first_day: date) -> dict[str, Any]:
             with db.engine.begin() as conn:
                 conn.exec_driver_sql(
                     f"INSERT INTO usage_event ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})",  # noqa: S608
-                    _sqlite_rows(as_dicts),
+                    sqlite_event_params(as_dicts),
                 )
         print(f"  loaded {min(start + CHUNK, n):,} events", flush=True)
     loaded = time.perf_counter() - t0

@@ -10,12 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from ecotrack.core import jobs
+from ecotrack.orgs.models import Organisation
 from ecotrack.usage import repository
 from ecotrack.usage.models import UsageEvent, UsageEventKey, UsageRollupDaily, UsageRollupOrgDaily
-from ecotrack.usage.service import usage_service
+from ecotrack.usage.service import OrganisationGone, usage_service
+from tests.principals import auth_headers
 from tests.usage.conftest import Org, assert_rollups_equal_raw, event, stored
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -178,3 +180,50 @@ def test_awkward_dimension_strings_roll_up_exactly(session, settings, org: Org) 
     # The same batch again adds nothing (keys claimed with the same literal form).
     assert _ingest(session, settings, org, items).accepted == 0
     assert_rollups_equal_raw(session, org.id)
+
+
+def _usage_rows(session, org_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    out = {}
+    for model in (UsageEvent, UsageEventKey, UsageRollupDaily, UsageRollupOrgDaily):
+        out[model.__tablename__] = session.execute(
+            select(func.count()).select_from(model).where(model.org_id == org_id)
+        ).scalar_one()
+    return out
+
+
+def test_deleting_an_organisation_deletes_its_usage_rows(
+    client, session, settings, org: Org, other_org: Org
+) -> None:
+    """`org_id` is a loose key (no foreign key): the `orgs.deleting` handler does the cascade."""
+    _ingest(session, settings, org, [event(), event(model="no-such-model")])
+    _ingest(session, settings, other_org, [event()])
+    session.commit()
+    before = _usage_rows(session, org.id)
+    assert before["usage_event"] == before["usage_event_key"] == 2
+    assert before["usage_rollup_daily"] >= 1
+    assert before["usage_rollup_org_daily"] >= 1
+    r = client.delete(f"/api/v1/orgs/{org.id}", headers=auth_headers(session, org.owner))
+    assert r.status_code == 204, r.text
+    session.expire_all()
+    assert _usage_rows(session, org.id) == dict.fromkeys(_usage_rows(session, org.id), 0)
+    assert all(_usage_rows(session, other_org.id).values())  # another organisation's stay
+
+
+def test_a_batch_of_an_organisation_deleted_meanwhile_stores_nothing(
+    session, settings, org: Org
+) -> None:
+    """Prepared (validated, enriched) before the organisation went: the write section finds it
+    gone under the organisation's lock and refuses, so no orphan rows appear."""
+    overrides_catalogue = usage_service.org_context(session, org_id=org.id)
+    batch = usage_service.prepare(
+        org_id=org.id,
+        items=[event()],
+        settings=settings,
+        org=overrides_catalogue,
+        dialect=repository.dialect(session),
+        now=NOW,
+    )
+    session.execute(delete(Organisation).where(Organisation.id == org.id))
+    with pytest.raises(OrganisationGone):
+        usage_service.store(session, batch)
+    assert not any(_usage_rows(session, org.id).values())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ecotrack.audit.service import audit_service
 from ecotrack.core.db import utcnow
 from ecotrack.core.errors import AppError, ConflictError, NotFoundError, ValidationFailed
-from ecotrack.core.events import subscribe
+from ecotrack.core.events import publish, subscribe
 from ecotrack.core.pagination import Page, PageParams
 from ecotrack.core.settings import Settings
 from ecotrack.factors.llm import CustomModel as LLMCustomModel
@@ -224,6 +224,9 @@ class OrgsService:
         ctx.require(OrgRole.OWNER, "delete the organisation")
         org = self._org(session, ctx.org_id)
         details = {"name": org.name, "slug": org.slug}
+        # Domains holding loose keys to the organisation (no foreign key, e.g. usage events)
+        # delete their rows in this transaction; the others go by ON DELETE CASCADE.
+        publish(session, "orgs.deleting", org_id=ctx.org_id)
         repository.delete_org(session, ctx.org_id)
         audit_log.record(
             session,

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ecotrack.core.deps import AppSettings, DbSession, get_db
+from ecotrack.core.sqlite_gate import Turn, WriteGate, gate_for
 from ecotrack.factors.llm import ModelCatalogue
 from ecotrack.factors.overrides import OverrideSet
 from ecotrack.orgs.auth import IngestKey
@@ -28,13 +28,53 @@ class IngestContext:
     body: bytes
 
 
+class WriterSlot:
+    """On SQLite, the turn of this request's ingest at the database's single writer.
+
+    Every SQLite transaction here starts with `BEGIN IMMEDIATE` (the write lock), and a second
+    writer waits in SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and can
+    lose the race again and again: p99 was over 700 ms with two clients. Ingest instead queues
+    at `ecotrack.core.sqlite_gate` (first come, first served in the process, a file lock across
+    `serve --workers` processes) and holds the turn twice: for the key check and the
+    organisation's context (then commits), and for the write section until it has committed.
+    The batch is decoded, validated and enriched between the two, while others write.
+    PostgreSQL: no-op (concurrent batches share the organisation's advisory lock)."""
+
+    def __init__(self, gate: WriteGate | None) -> None:
+        self._gate = gate
+        self._turn: Turn | None = None
+
+    async def acquire(self) -> None:
+        if self._gate is not None and self._turn is None:
+            self._turn = await self._gate.acquire()
+
+    def release(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            turn.release()
+
+
+async def writer_slot(request: Request) -> AsyncIterator[WriterSlot]:
+    """Resolved before the key check (route dependency), released at the latest after the
+    request's unit of work has ended."""
+    slot = WriterSlot(gate_for(get_db(request)))
+    await slot.acquire()
+    try:
+        yield slot
+    finally:
+        slot.release()
+
+
+Slot = Annotated[WriterSlot, Depends(writer_slot, scope="function")]
+
+
 async def ingest_context(
-    key: IngestKey, request: Request, session: DbSession, settings: AppSettings
+    slot: Slot, key: IngestKey, request: Request, session: DbSession, settings: AppSettings
 ) -> IngestContext:
-    """The calling key's organisation, after its per-organisation plan limit (429 beyond)."""
-    overrides, catalogue = await run_in_threadpool(
-        usage_service.org_context, session, org_id=key.org_id
-    )
+    """The calling key's organisation, after its per-organisation plan limit (429 beyond).
+    Ends the reading transaction and gives up the SQLite writer turn before returning."""
+    overrides, catalogue = await run_in_threadpool(_context_and_commit, session, key.org_id)
+    slot.release()
     plan, limit = usage_service.plan_limit(settings, org_slug=overrides.org)
     request.app.state.rate_limiter.hit(f"usage-ingest:{key.org_id}", limit=limit, window_s=60)
     return IngestContext(
@@ -47,33 +87,10 @@ async def ingest_context(
     )
 
 
+def _context_and_commit(session: Session, org_id: int) -> tuple[OverrideSet, ModelCatalogue]:
+    context = usage_service.org_context(session, org_id=org_id)
+    session.commit()  # the key check may have touched the key's last use
+    return context
+
+
 Ingest = Annotated[IngestContext, Depends(ingest_context)]
-
-_writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def sqlite_writer_slot(request: Request) -> AsyncIterator[None]:
-    """On SQLite, one ingest unit of work at a time in this process, held until it has
-    committed (released after the session's exit: this dependency is resolved first).
-
-    SQLite has one writer; the unit of work takes the write lock at its first statement
-    (`BEGIN IMMEDIATE`) and a second writer waits in SQLite's busy handler, which sleeps in
-    growing steps (up to 100 ms) and can lose the race again and again to a client that sends
-    its next batch at once: p99 was over 700 ms with two clients. An asyncio lock (first come,
-    first served; waiting holds no thread of the pool the endpoints run in) hands over as soon
-    as the previous batch commits. Other processes still meet SQLite's busy timeout.
-    PostgreSQL: no-op (concurrent batches share the organisation's advisory lock)."""
-    if get_db(request).dialect != "sqlite":
-        yield
-        return
-    loop = asyncio.get_running_loop()
-    lock = _writer_locks.get(loop)
-    if lock is None:
-        lock = _writer_locks[loop] = asyncio.Lock()
-    async with lock:
-        yield
-
-
-SqliteWriterSlot = Depends(sqlite_writer_slot, scope="function")

@@ -19,12 +19,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecotrack.core.db import Base, UTCDateTime
 
-ORG_FK = "organisation.id"
+# `org_id` is a loose foreign key to `organisation.id` (no constraint: checking it cost every
+# inserted event a lookup). Deleting an organisation deletes its usage rows through the
+# `orgs.deleting` event (usage service), and ingest checks the organisation under its lock.
 
 # The figures every rollup row carries, in this order (mid = sum of per-event midpoints).
 SUM_COLUMNS = (
@@ -50,9 +52,7 @@ class UsageEventKey(Base):
     __tablename__ = "usage_event_key"
     __table_args__ = (Index("ix_usage_event_key_day", "day"),)
 
-    org_id: Mapped[int] = mapped_column(
-        ForeignKey(ORG_FK, ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     day: Mapped[date] = mapped_column(Date, nullable=False)
 
@@ -63,9 +63,7 @@ class UsageEvent(Base):
     __tablename__ = "usage_event"
     __table_args__ = ({"postgresql_partition_by": "RANGE (ts)"},)
 
-    org_id: Mapped[int] = mapped_column(
-        ForeignKey(ORG_FK, ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     ts: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     day: Mapped[date] = mapped_column(Date, nullable=False)
@@ -117,9 +115,7 @@ class UsageRollupDaily(_RollupSums, Base):
 
     __tablename__ = "usage_rollup_daily"
 
-    org_id: Mapped[int] = mapped_column(
-        ForeignKey(ORG_FK, ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     user_ref: Mapped[str] = mapped_column(String(256), primary_key=True)
     team: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -132,9 +128,7 @@ class UsageRollupOrgDaily(_RollupSums, Base):
 
     __tablename__ = "usage_rollup_org_daily"
 
-    org_id: Mapped[int] = mapped_column(
-        ForeignKey(ORG_FK, ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     provider: Mapped[str] = mapped_column(String(64), primary_key=True)
     model: Mapped[str] = mapped_column(String(128), primary_key=True)

@@ -187,6 +187,22 @@ def delete_keys_before(session: Session, cutoff: date) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def org_exists(session: Session, org_id: int) -> bool:
+    return (
+        session.execute(text("SELECT 1 FROM organisation WHERE id = :id"), {"id": org_id}).first()
+        is not None
+    )
+
+
+def delete_org_rows(session: Session, org_id: int) -> dict[str, int]:
+    """Every usage row of an organisation (its `org_id` is a loose key: no cascade)."""
+    counts = {}
+    for table in (EVENT_TABLE, KEY_TABLE, ROLLUP, ORG_ROLLUP):
+        result = session.execute(delete(table).where(table.c.org_id == org_id))
+        counts[table.name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return counts
+
+
 # --- writes -------------------------------------------------------------------------------------
 
 
@@ -220,8 +236,14 @@ def claim_keys(session: Session, org_id: int, keys: Sequence[tuple[str, date]]) 
     return new
 
 
-def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert event rows (PostgreSQL: COPY, the fastest path; SQLite: executemany)."""
+def insert_events(
+    session: Session,
+    rows: Sequence[dict[str, Any]],
+    *,
+    sqlite_params: Sequence[tuple[Any, ...]] | None = None,
+) -> None:
+    """Insert event rows (PostgreSQL: binary COPY; SQLite: executemany of `sqlite_params`, the
+    rows already converted by `sqlite_event_params`, or converted here)."""
     if not rows:
         return
     if dialect(session) == "postgresql":
@@ -247,7 +269,8 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         f"INSERT INTO usage_event ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608 - constants
         f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
     )
-    session.connection().exec_driver_sql(sql, _sqlite_rows(rows))
+    params = sqlite_params if sqlite_params is not None else sqlite_event_params(rows)
+    session.connection().exec_driver_sql(sql, params)
 
 
 def _sqlite_ts(value: datetime) -> str:
@@ -259,7 +282,7 @@ def _sqlite_ts(value: datetime) -> str:
     )
 
 
-def _sqlite_rows(rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+def sqlite_event_params(rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Event rows as SQLite parameters, values converted as SQLAlchemy stores them. Timestamps
     shared by the batch (`received_at`, `enriched_at`: the request's `now`) convert once."""
     memo: dict[datetime, str] = {}
@@ -341,6 +364,11 @@ def _event_sums(
         s[11] += c_lo
         s[12] += c_hi
     return acc
+
+
+def event_sums(rows: Iterable[dict[str, Any]]) -> dict[tuple[Any, ...], list[Any]]:
+    """The events' sums per user-grain rollup key (what `upsert_rollups` adds)."""
+    return _event_sums(rows, ROLLUP_KEYS)
 
 
 def _coarsen(
@@ -451,17 +479,23 @@ def _pg_array_param(pg_type: str, values: Sequence[Any]) -> tuple[str, Any]:
 _SQLITE_MAX_PARAMS = 32_000
 
 
-def upsert_rollups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+def upsert_rollups(
+    session: Session,
+    rows: Sequence[dict[str, Any]],
+    *,
+    sums: dict[tuple[Any, ...], list[Any]] | None = None,
+) -> None:
     """Add the events' sums to both rollup tables (ON CONFLICT DO UPDATE adding).
 
-    One statement per table: on PostgreSQL `INSERT … SELECT FROM unnest(<one array per
-    column>)`, on SQLite a multi-row VALUES (chunked under its parameter limit). Rows go in key
-    order so concurrent batches lock rollup rows in the same order (no deadlocks)."""
+    `sums`: `event_sums(rows)` if computed beforehand. One statement per table: on PostgreSQL
+    `INSERT … SELECT FROM unnest(<one array per column>)`, on SQLite a multi-row VALUES (chunked
+    under its parameter limit). Rows go in key order so concurrent batches lock rollup rows in
+    the same order (no deadlocks)."""
     if not rows:
         return
     pg = dialect(session) == "postgresql"
     conn = session.connection()
-    fine = _event_sums(rows, ROLLUP_KEYS)
+    fine = sums if sums is not None else _event_sums(rows, ROLLUP_KEYS)
     for table, keys in ((ROLLUP, ROLLUP_KEYS), (ORG_ROLLUP, ORG_ROLLUP_KEYS)):
         acc = fine if keys is ROLLUP_KEYS else _coarsen(fine, ROLLUP_KEYS, keys)
         ordered = sorted(acc)

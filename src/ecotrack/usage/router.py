@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from ecotrack.core.deps import AppSettings, DbSession
+from ecotrack.core.deps import AppSettings, DbSession, get_db
 from ecotrack.core.errors import problem_responses
 from ecotrack.orgs.auth import OrgReader
-from ecotrack.usage.auth import Ingest, SqliteWriterSlot
+from ecotrack.usage.auth import Ingest, Slot
 from ecotrack.usage.schemas import (
     Dimension,
     GroupBy,
@@ -24,7 +26,7 @@ from ecotrack.usage.schemas import (
     UsageTimeseries,
     UsageTop,
 )
-from ecotrack.usage.service import usage_service
+from ecotrack.usage.service import PreparedBatch, usage_service
 
 root_router = APIRouter(tags=["usage"])
 router = APIRouter(prefix="/orgs/{org_id}/usage", tags=["usage"])
@@ -55,8 +57,7 @@ _BATCH_SCHEMA = _inline(IngestBatch.model_json_schema())
     "/v1/ingest",
     response_model=IngestResult,
     status_code=200,
-    responses=problem_responses(400, 401, 403, 413, 415, 429),
-    dependencies=[SqliteWriterSlot],
+    responses=problem_responses(400, 401, 403, 404, 413, 415, 429),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -66,17 +67,36 @@ _BATCH_SCHEMA = _inline(IngestBatch.model_json_schema())
         }
     },
 )
-def ingest(ctx: Ingest, session: DbSession, settings: AppSettings) -> IngestResult:
+async def ingest(
+    ctx: Ingest, slot: Slot, session: DbSession, settings: AppSettings, request: Request
+) -> IngestResult:
     """Store a batch of LLM-call events. Valid events are committed before the answer, even
     when others are rejected; an id already stored is counted as a duplicate."""
-    return usage_service.ingest_body(
-        session,
+    batch = await run_in_threadpool(
+        usage_service.prepare_body,
         org_id=ctx.org_id,
         body=ctx.body,
         content_encoding=ctx.content_encoding,
         settings=settings,
         org=(ctx.overrides, ctx.catalogue),
+        dialect=get_db(request).dialect,
     )
+    await slot.acquire()
+    try:
+        return await run_in_threadpool(_store_and_commit, session, batch)
+    finally:
+        slot.release()
+
+
+def _store_and_commit(session: Session, batch: PreparedBatch) -> IngestResult:
+    """The write section, committed (or rolled back) before the writer turn is given up."""
+    try:
+        result = usage_service.store(session, batch)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result
 
 
 # --- reads ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from ecotrack.core.db import utcnow
-from ecotrack.core.errors import ValidationFailed
+from ecotrack.core.errors import NotFoundError, ValidationFailed
 from ecotrack.core.events import publish, subscribe
 from ecotrack.core.jobs import JobsError, enqueue
 from ecotrack.core.settings import Settings
@@ -39,6 +40,7 @@ from ecotrack.usage.schemas import (
     IngestResult,
     Interval,
     Metric,
+    RejectedEvent,
     UsageEventOut,
     UsageEventPage,
     UsageFigures,
@@ -65,6 +67,12 @@ class InvalidRange(ValidationFailed):
 
     def __init__(self, msg: str) -> None:
         super().__init__(msg, errors=[{"loc": ["query", "to"], "msg": msg, "type": "value_error"}])
+
+
+class OrganisationGone(NotFoundError):
+    """The key's organisation was deleted while its batch was on the way."""
+
+    code = "org-not-found"
 
 
 class InvalidCursor(ValidationFailed):
@@ -142,6 +150,18 @@ def event_out(e: UsageEvent) -> UsageEventOut:
     )
 
 
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch validated and enriched, before any write (`UsageService.prepare`)."""
+
+    org_id: int
+    rows: list[dict[str, Any]]  # valid, enriched; the first occurrence of each id
+    repeated: int  # events whose id came earlier in the same batch
+    rejected: list[RejectedEvent]
+    sums: dict[tuple[Any, ...], list[Any]] | None = None  # rollup sums of `rows`
+    params: list[tuple[Any, ...]] | None = None  # SQLite insert parameters of `rows`
+
+
 class UsageService:
     # --- ingest ---------------------------------------------------------------------------
 
@@ -172,9 +192,31 @@ class UsageService:
         org: tuple[OverrideSet, ModelCatalogue] | None = None,
     ) -> IngestResult:
         """Decode and check the envelope (nothing stored if malformed), then `ingest`."""
+        org = org or self.org_context(session, org_id=org_id)
+        batch = self.prepare_body(
+            org_id=org_id,
+            body=body,
+            content_encoding=content_encoding,
+            settings=settings,
+            org=org,
+            dialect=repository.dialect(session),
+        )
+        return self.store(session, batch)
+
+    def prepare_body(
+        self,
+        *,
+        org_id: int,
+        body: bytes,
+        content_encoding: str | None,
+        settings: Settings,
+        org: tuple[OverrideSet, ModelCatalogue],
+        dialect: str,
+    ) -> PreparedBatch:
+        """`prepare` on a request body: gzip decoding (capped) and the envelope check first."""
         raw = decode_body(body, content_encoding, max_bytes=settings.usage_max_body_bytes)
         items = parse_envelope(raw, max_events=settings.usage_max_events)
-        return self.ingest(session, org_id=org_id, items=items, settings=settings, org=org)
+        return self.prepare(org_id=org_id, items=items, settings=settings, org=org, dialect=dialect)
 
     def ingest(
         self,
@@ -187,8 +229,31 @@ class UsageService:
         org: tuple[OverrideSet, ModelCatalogue] | None = None,
     ) -> IngestResult:
         """Validate, enrich and store a batch; each event id is stored once per organisation."""
+        batch = self.prepare(
+            org_id=org_id,
+            items=items,
+            settings=settings,
+            org=org or self.org_context(session, org_id=org_id),
+            dialect=repository.dialect(session),
+            now=now,
+        )
+        return self.store(session, batch)
+
+    def prepare(
+        self,
+        *,
+        org_id: int,
+        items: list[Any],
+        settings: Settings,
+        org: tuple[OverrideSet, ModelCatalogue],
+        dialect: str,
+        now: datetime | None = None,
+    ) -> PreparedBatch:
+        """Everything ingest computes without the database: validation, enrichment, the rollup
+        sums and (SQLite) the insert parameters. Runs before the write section, so on SQLite,
+        where writers take turns, another batch's writes overlap this one's preparation."""
         now = now or utcnow()
-        overrides, catalogue = org or self.org_context(session, org_id=org_id)
+        overrides, catalogue = org
         rows, rejected = validate_events(
             items,
             org_id=org_id,
@@ -200,29 +265,54 @@ class UsageService:
         unique: dict[str, dict[str, Any]] = {}
         for row in rows:
             unique.setdefault(row["event_id"], row)
-        duplicates = len(rows) - len(unique)
-        if not unique:
-            return IngestResult(accepted=0, duplicates=duplicates, rejected=rejected)
-        repository.lock_org(session, org_id, exclusive=False)
-        repository.ensure_partitions(session, {r["day"] for r in unique.values()})
-        new_ids = repository.claim_keys(
-            session, org_id, [(r["event_id"], r["day"]) for r in unique.values()]
+        batch = PreparedBatch(
+            org_id=org_id,
+            rows=list(unique.values()),
+            repeated=len(rows) - len(unique),
+            rejected=rejected,
         )
-        duplicates += len(unique) - len(new_ids)
-        fresh = [r for r in unique.values() if r["event_id"] in new_ids]
-        if fresh:
+        if batch.rows:
+            # Enriched before the ids are claimed: an id already stored costs its enrichment
+            # for nothing, which is cheaper than enriching inside the write section.
             enrich(
-                fresh,
+                batch.rows,
                 catalogue=catalogue,
                 overrides=overrides,
                 method=settings.usage_method,
                 custom_source=f"org:{overrides.org}",
             )
-            repository.insert_events(session, fresh)
-            repository.upsert_rollups(session, fresh)
-            days = sorted({r["day"] for r in fresh})
-            publish(session, INGESTED, org_id=org_id, days=days)
-        return IngestResult(accepted=len(fresh), duplicates=duplicates, rejected=rejected)
+            batch.sums = repository.event_sums(batch.rows)
+            if dialect == "sqlite":
+                batch.params = repository.sqlite_event_params(batch.rows)
+        return batch
+
+    def store(self, session: Session, batch: PreparedBatch) -> IngestResult:
+        """The write section: claim the ids, insert the new events and add them to the rollups
+        (the caller's unit of work commits)."""
+        if not batch.rows:
+            return IngestResult(accepted=0, duplicates=batch.repeated, rejected=batch.rejected)
+        repository.lock_org(session, batch.org_id, exclusive=False)
+        # `org_id` is a loose key: under the organisation's lock (SQLite: the write lock) an
+        # organisation that exists now exists until this transaction ends.
+        if not repository.org_exists(session, batch.org_id):
+            raise OrganisationGone(f"Organisation {batch.org_id} no longer exists")
+        repository.ensure_partitions(session, {r["day"] for r in batch.rows})
+        new_ids = repository.claim_keys(
+            session, batch.org_id, [(r["event_id"], r["day"]) for r in batch.rows]
+        )
+        rows, sums, params = batch.rows, batch.sums, batch.params
+        if len(new_ids) < len(rows):  # some ids were stored before: keep only the new events
+            keep = [i for i, r in enumerate(rows) if r["event_id"] in new_ids]
+            rows = [rows[i] for i in keep]
+            sums = repository.event_sums(rows)
+            params = None if params is None else [params[i] for i in keep]
+        duplicates = batch.repeated + len(batch.rows) - len(rows)
+        if rows:
+            repository.insert_events(session, rows, sqlite_params=params)
+            repository.upsert_rollups(session, rows, sums=sums)
+            days = sorted({r["day"] for r in rows})
+            publish(session, INGESTED, org_id=batch.org_id, days=days)
+        return IngestResult(accepted=len(rows), duplicates=duplicates, rejected=batch.rejected)
 
     # --- totals (contract) ------------------------------------------------------------------
 
@@ -510,6 +600,15 @@ class UsageService:
 
 
 usage_service = UsageService()
+
+
+@subscribe("orgs.deleting")
+def _on_org_deleting(session: Session, *, org_id: int, **_: Any) -> None:
+    """Delete the organisation's events, keys and rollups (loose keys, no cascade), after any
+    ingest of it in flight (exclusive organisation lock on PostgreSQL)."""
+    repository.lock_org(session, org_id, exclusive=True)
+    counts = repository.delete_org_rows(session, org_id)
+    logger.info("usage rows of deleted organisation %s: %s", org_id, counts)
 
 
 @subscribe("orgs.custom_model_saved")
