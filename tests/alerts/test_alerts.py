@@ -411,3 +411,19 @@ def test_other_organisations_get_404(client, db, world):
     assert (
         client.get(f"/api/v1/orgs/{world.b.id}/notifications", headers=b_owner).json()["total"] == 0
     )
+
+
+def test_alert_changes_are_in_the_organisation_audit_log(client, world) -> None:
+    alert = new_alert(client, world, threshold=5)
+    h = world.headers("org_admin")
+    r = client.patch(f"{base(world)}/{alert['id']}", json={"threshold": 9}, headers=h)
+    assert r.status_code == 200, r.text
+    assert client.delete(f"{base(world)}/{alert['id']}", headers=h).status_code == 204
+    log = client.get(f"/api/v1/orgs/{world.a.id}/audit-log", headers=h).json()["items"]
+    mine = [e for e in log if e["resource_type"] == "alert"]
+    assert [e["action"] for e in mine] == ["alert.deleted", "alert.updated", "alert.created"]
+    assert {e["resource_id"] for e in mine} == {str(alert["id"])}
+    assert mine[2]["details"]["threshold"] == 5
+    assert mine[1]["details"]["threshold"] == 9
+    assert mine[1]["details"]["fields"] == ["threshold"]
+    assert all(e["actor_id"] == world.uid("org_admin") for e in mine)

@@ -161,3 +161,20 @@ def test_other_organisations_get_404(client, session, world, receiver, private_a
     assert got["enabled"] is True
     assert client.get(f"{base(world)}/{endpoint['id']}/deliveries", headers=h).json()["total"] == 1
     assert len(receiver.received) == 1
+
+
+def test_endpoint_changes_are_audited_without_the_secret(
+    client, world, receiver, private_allowed
+) -> None:
+    h = world.headers("org_admin")
+    created = create_endpoint(client, h, world.a.id, receiver)
+    base = f"/api/v1/orgs/{world.a.id}/webhooks/{created['id']}"
+    assert client.patch(base, json={"enabled": False}, headers=h).status_code == 200
+    assert client.delete(base, headers=h).status_code == 204
+    log = client.get(f"/api/v1/orgs/{world.a.id}/audit-log", headers=h).json()["items"]
+    mine = [e for e in log if e["resource_type"] == "webhook_endpoint"]
+    assert [e["action"] for e in mine] == ["webhook.deleted", "webhook.updated", "webhook.created"]
+    assert mine[1]["details"]["enabled"] is False
+    assert mine[1]["details"]["fields"] == ["enabled"]
+    assert mine[2]["details"]["url"] == created["url"]
+    assert all(created["secret"] not in str(e) for e in log)

@@ -47,6 +47,7 @@ from ecotrack.core.pagination import Page, PageParams
 from ecotrack.core.settings import Settings
 from ecotrack.email.service import email_service
 from ecotrack.identity.service import identity_service
+from ecotrack.orgs import audit_log
 from ecotrack.orgs.context import OrgContext
 from ecotrack.orgs.service import orgs_service
 from ecotrack.webhooks.service import webhooks_service
@@ -219,6 +220,7 @@ class AlertsService:
                 created_by_id=ctx.user_id,
             ),
         )
+        _audit(session, ctx, "alert.created", alert.id, _summary(alert))
         return to_out(alert)
 
     def get_alert(self, session: Session, *, ctx: OrgContext, alert_id: int) -> AlertOut:
@@ -249,12 +251,18 @@ class AlertsService:
             alert.enabled = alert_in.enabled
         if given:
             alert.updated_at = utcnow()
+            _audit(
+                session, ctx, "alert.updated", alert.id, _summary(alert) | {"fields": sorted(given)}
+            )
         session.flush()
         return to_out(alert)
 
     def delete_alert(self, session: Session, *, ctx: OrgContext, alert_id: int) -> None:
         """Delete the alert with its firing history (its notifications stay)."""
-        repository.delete_row(session, self._alert(session, ctx, alert_id))
+        alert = self._alert(session, ctx, alert_id)
+        details = _summary(alert)
+        repository.delete_row(session, alert)
+        _audit(session, ctx, "alert.deleted", alert_id, details)
 
     def list_firings(
         self, session: Session, *, ctx: OrgContext, alert_id: int, page: PageParams
@@ -496,6 +504,32 @@ class AlertsService:
             session, org_id=ctx.org_id, user_id=ctx.user_id, now=utcnow()
         )
         return ReadAll(marked=marked)
+
+
+def _summary(alert: Alert) -> dict[str, Any]:
+    return {
+        "name": alert.name,
+        "metric": alert.metric,
+        "scope": alert.scope,
+        "scope_value": alert.scope_value,
+        "window": alert.time_window,
+        "threshold": alert.threshold,
+        "enabled": alert.enabled,
+    }
+
+
+def _audit(
+    session: Session, ctx: OrgContext, action: str, alert_id: int, details: dict[str, Any]
+) -> None:
+    audit_log.record(
+        session,
+        actor=ctx.actor,
+        org_id=ctx.org_id,
+        action=action,
+        resource_type="alert",
+        resource_id=alert_id,
+        details=details,
+    )
 
 
 alerts_service = AlertsService()

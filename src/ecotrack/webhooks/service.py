@@ -24,6 +24,7 @@ from ecotrack.core.db import utcnow
 from ecotrack.core.errors import AppError, ConflictError, NotFoundError, ValidationFailed
 from ecotrack.core.pagination import Page, PageParams
 from ecotrack.core.settings import Settings
+from ecotrack.orgs import audit_log
 from ecotrack.orgs.context import OrgContext
 from ecotrack.webhooks import egress, repository, signing
 from ecotrack.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -176,6 +177,7 @@ class WebhooksService:
             secret, endpoint_id=row.id, server_secret=settings.resolved_secret_key()
         )
         session.flush()
+        _audit(session, ctx, "webhook.created", row.id, _summary(row))
         out = WebhookEndpointOut.model_validate(row)
         return WebhookEndpointCreated(**out.model_dump(), secret=secret)
 
@@ -207,12 +209,19 @@ class WebhooksService:
             row.enabled = bool(changes["enabled"])
             if row.enabled:
                 row.disabled_reason = None
+        if changes:
+            _audit(
+                session, ctx, "webhook.updated", row.id, _summary(row) | {"fields": sorted(changes)}
+            )
         session.flush()
         return row
 
     def delete_endpoint(self, session: Session, *, ctx: OrgContext, endpoint_id: int) -> None:
         """Delete the endpoint with its delivery log (pending retries stop)."""
-        repository.delete_row(session, self._endpoint(session, ctx, endpoint_id))
+        row = self._endpoint(session, ctx, endpoint_id)
+        details = _summary(row)
+        repository.delete_row(session, row)
+        _audit(session, ctx, "webhook.deleted", endpoint_id, details)
 
     # --- deliveries (API) ------------------------------------------------------------------
 
@@ -502,6 +511,25 @@ class WebhooksService:
         for delivery_id in ids:
             jobs.enqueue(session, "webhooks.deliver", delivery_id)
         return len(ids)
+
+
+def _summary(row: WebhookEndpoint) -> dict[str, Any]:
+    """What the audit log keeps of an endpoint (never its secret)."""
+    return {"url": row.url, "event_types": list(row.event_types), "enabled": row.enabled}
+
+
+def _audit(
+    session: Session, ctx: OrgContext, action: str, endpoint_id: int, details: dict[str, Any]
+) -> None:
+    audit_log.record(
+        session,
+        actor=ctx.actor,
+        org_id=ctx.org_id,
+        action=action,
+        resource_type="webhook_endpoint",
+        resource_id=endpoint_id,
+        details=details,
+    )
 
 
 webhooks_service = WebhooksService()
