@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from ecotrack.alerts.models import Alert as AlertRow
-from ecotrack.alerts.service import alerts_service
+from ecotrack.alerts.service import alerts_service, late_windows
 from ecotrack.alerts.windows import bounds
 from ecotrack.core.db import utcnow
 from ecotrack.email.service import email_service
@@ -427,3 +427,48 @@ def test_alert_changes_are_in_the_organisation_audit_log(client, world) -> None:
     assert mine[1]["details"]["threshold"] == 9
     assert mine[1]["details"]["fields"] == ["threshold"]
     assert all(e["actor_id"] == world.uid("org_admin") for e in mine)
+
+
+# --- late events: judged in the window they belong to -------------------------------------------
+
+
+def test_late_events_fire_the_ended_window_they_belong_to_once(client, world, ingest) -> None:
+    """An SDK that flushes yesterday's calls this morning: yesterday's daily window fires (once),
+    today's does not, and windows that ended more than a week ago are left as they were."""
+    alert = new_alert(client, world)  # daily, calls >= 3, in-app
+    admin = world.headers("org_admin")
+    now = utcnow()
+    yesterday = now - timedelta(days=1)
+    ingest(3, at=yesterday)
+    assert run_jobs() == ["alerts.evaluate"]
+    firings = client.get(f"{base(world)}/{alert['id']}/firings", headers=admin).json()
+    assert firings["total"] == 1
+    start, end = bounds("day", yesterday)
+    assert parse_ts(firings["items"][0]["window_start"]) == start
+    assert parse_ts(firings["items"][0]["window_end"]) == end
+    assert firings["items"][0]["value"] == 3.0
+    # More late events for the same day: judged again, not fired again.
+    ingest(2, at=yesterday)
+    run_jobs()
+    assert client.get(f"{base(world)}/{alert['id']}/firings", headers=admin).json()["total"] == 1
+    # Ten days late: past the reach, nothing fires for that window.
+    ingest(5, at=now - timedelta(days=10))
+    run_jobs()
+    assert client.get(f"{base(world)}/{alert['id']}/firings", headers=admin).json()["total"] == 1
+    notes = client.get(f"/api/v1/orgs/{world.a.id}/notifications", headers=admin).json()
+    assert notes["total"] == 1
+    assert f"on {start:%Y-%m-%d}" in notes["items"][0]["body"]
+
+
+def test_late_windows_are_the_ended_calendar_windows_within_reach() -> None:
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday
+    days = [date(2026, 11, 29), date(2026, 11, 28), date(2026, 11, 30), date(2026, 11, 10)]
+    got = late_windows("day", now, days)
+    assert [bounds("day", at)[0].date() for at in got] == [date(2026, 11, 29), date(2026, 11, 28)]
+    # Week: both late days are in last week (ended at Monday 00:00): one window.
+    assert [bounds("week", at)[0].date() for at in late_windows("week", now, days)] == [
+        date(2026, 11, 23)
+    ]
+    # Month: November is the current month: nothing late.
+    assert late_windows("month", now, days) == []
+    assert late_windows("rolling_24h", now, days) == []

@@ -16,9 +16,9 @@ five minutes for every organisation with enabled alerts (`alerts.evaluate_all`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -57,6 +57,9 @@ logger = logging.getLogger("ecotrack.alerts")
 ALERT_FIRED = "alert.fired"
 # Ingests of events older than this cannot change any current window (a month is ≤ 31 days).
 CURRENT_WINDOW_REACH = timedelta(days=32)
+# Late events (an SDK flushing after a night offline) are judged in the calendar window they
+# belong to, if that window ended at most this long ago; older windows are left as they were.
+LATE_WINDOW_REACH = timedelta(days=7)
 
 
 class UsageTotalsLike(Protocol):
@@ -305,10 +308,12 @@ class AlertsService:
         alert: Alert,
         now: datetime,
         totals: TotalsProvider | None = None,
+        at: datetime | None = None,
     ) -> AlertEvaluation:
-        """Measure the alert's current window; fire it if the value reached the threshold and it
-        has not fired in this window yet. `totals` defaults to the usage domain's."""
-        measured = self._measure(session, alert, now, totals or usage_totals)
+        """Measure the alert's window containing `at` (default: now, the current window); fire
+        it if the value reached the threshold and it has not fired in that window yet. `totals`
+        defaults to the usage domain's."""
+        measured = self._measure(session, alert, at or now, totals or usage_totals)
         firing = self._current_firing(session, alert, measured)
         fired = False
         if firing is None and alert.enabled and measured.value >= alert.threshold:
@@ -352,12 +357,18 @@ class AlertsService:
         org_id: int,
         now: datetime,
         totals: TotalsProvider | None = None,
+        days: Iterable[date] = (),
     ) -> list[AlertEvaluation]:
-        """Evaluate every enabled alert of the organisation."""
-        return [
-            self.evaluate_alert(session, alert=alert, now=now, totals=totals)
-            for alert in repository.enabled_alerts(session, org_id=org_id)
-        ]
+        """Evaluate every enabled alert of the organisation: its current window, and the ended
+        calendar windows holding any of `days` (the days of late events just ingested) that
+        ended within `LATE_WINDOW_REACH`."""
+        days = sorted(set(days))
+        out = []
+        for alert in repository.enabled_alerts(session, org_id=org_id):
+            out.append(self.evaluate_alert(session, alert=alert, now=now, totals=totals))
+            for at in late_windows(alert.time_window, now, days):
+                out.append(self.evaluate_alert(session, alert=alert, now=now, totals=totals, at=at))
+        return out
 
     def orgs_to_evaluate(self, session: Session) -> list[int]:
         return repository.orgs_with_enabled_alerts(session)
@@ -506,6 +517,21 @@ class AlertsService:
         return ReadAll(marked=marked)
 
 
+def late_windows(window: str, now: datetime, days: Iterable[date]) -> list[datetime]:
+    """A moment in each ended calendar window that holds one of `days` and ended at most
+    `LATE_WINDOW_REACH` before `now` (none for the rolling window: it is always current)."""
+    if window == Window.ROLLING_24H.value:
+        return []
+    current_start, _ = bounds(window, now)
+    out: dict[datetime, datetime] = {}
+    for day in days:
+        at = datetime.combine(day, time(12), tzinfo=UTC)
+        start, end = bounds(window, at)
+        if start < current_start and now - end <= LATE_WINDOW_REACH:
+            out.setdefault(start, at)
+    return list(out.values())
+
+
 def _summary(alert: Alert) -> dict[str, Any]:
     return {
         "name": alert.name,
@@ -543,7 +569,7 @@ def _on_usage_ingested(session: Session, *, org_id: int, days: list[date], **_: 
     if days and max(days) < today - CURRENT_WINDOW_REACH:
         return
     if repository.has_enabled_alerts(session, org_id=org_id):
-        jobs.enqueue(session, "alerts.evaluate", org_id)
+        jobs.enqueue(session, "alerts.evaluate", org_id, [d.isoformat() for d in days])
 
 
 @subscribe("user.erased")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from ecotrack.alerts.service import alerts_service
 from ecotrack.core.db import get_database, utcnow
@@ -14,10 +15,16 @@ EVALUATE_EVERY_S = 300.0
 
 
 @task("alerts.evaluate")
-def evaluate(org_id: int) -> int:
-    """Evaluate the organisation's enabled alerts; returns how many fired."""
+def evaluate(org_id: int, days: list[str] | None = None) -> int:
+    """Evaluate the organisation's enabled alerts (and the recently ended windows holding
+    `days`, ISO dates of late events); returns how many fired."""
     with get_database().unit_of_work() as session:
-        results = alerts_service.evaluate_org(session, org_id=org_id, now=utcnow())
+        results = alerts_service.evaluate_org(
+            session,
+            org_id=org_id,
+            now=utcnow(),
+            days=[date.fromisoformat(d) for d in days or ()],
+        )
         return sum(1 for r in results if r.fired)
 
 
