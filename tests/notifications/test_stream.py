@@ -21,6 +21,9 @@ from ecotrack.core.events import publish
 from ecotrack.core.settings import get_settings
 from ecotrack.notifications.realtime import CHANNEL, reset_realtime
 from ecotrack.notifications.service import notifications_service
+from ecotrack.orgs.context import Actor
+from ecotrack.orgs.schemas import OrgCreate
+from ecotrack.orgs.service import orgs_service
 from tests.goals.helpers import ago, annual_goal, today
 from tests.notifications.conftest import (
     SECRET,
@@ -141,22 +144,47 @@ def test_last_event_id_replays_from_the_table(server, live_db, live_url) -> None
 
 
 def test_heartbeats_and_leaderboard_broadcasts(server, live_db, live_url) -> None:
-    user = new_user(live_db, live_url)
-    reader = StreamReader(
-        f"{server}{STREAM}", {"Authorization": f"Bearer {token(server, user.email)}"}
-    ).start()
-    first = reader.next(skip_comments=False)
-    assert first is not None
-    assert first.comment == "keep-alive"
+    """An organisation's board change reaches its members' streams only; the global board's
+    reaches everyone."""
+    member = new_user(live_db, live_url)
+    outsider = new_user(live_db, live_url)
     with live_db.unit_of_work() as session:
-        publish(session, "leaderboard.changed", scope="org", scope_id=4)
-    event = reader.next()
-    assert event is not None
-    assert (event.event, event.id, event.data) == (
-        "leaderboard.changed",
-        None,
-        {"scope": "org", "scope_id": 4},
-    )
+        org = orgs_service.create_org(
+            session,
+            actor=Actor(user_id=member.id),
+            owner_id=member.id,
+            org_in=OrgCreate(name="Board Co", slug=f"board-{member.id}"),
+            settings=live_settings(live_url),
+        )
+        org_id = org.id
+    readers = {}
+    for name, user in (("member", member), ("outsider", outsider)):
+        readers[name] = StreamReader(
+            f"{server}{STREAM}", {"Authorization": f"Bearer {token(server, user.email)}"}
+        ).start()
+        first = readers[name].next(skip_comments=False)
+        assert first is not None
+        assert first.comment == "keep-alive"
+    with live_db.unit_of_work() as session:
+        publish(session, "leaderboard.changed", scope="org", scope_id=org_id)
+    with live_db.unit_of_work() as session:
+        publish(session, "leaderboard.changed", scope="global", scope_id=None)
+    seen = {}
+    for name, reader in readers.items():
+        events = []
+        while len(events) < 2:
+            event = reader.next()
+            assert event is not None
+            if event.event == "leaderboard.changed":
+                events.append(event.data)
+            if event.data == {"scope": "global", "scope_id": None}:
+                break
+        seen[name] = events
+    assert seen["member"] == [
+        {"scope": "org", "scope_id": org_id},
+        {"scope": "global", "scope_id": None},
+    ]
+    assert seen["outsider"] == [{"scope": "global", "scope_id": None}]
 
 
 def test_cookie_auth_and_the_per_user_limit(live_db, live_url) -> None:

@@ -37,27 +37,37 @@ _PENDING_KEY = "ecotrack.notifications.realtime"
 
 @dataclass(frozen=True)
 class RealtimeMessage:
-    """`event` is the SSE event name; `user_id` None means every listener; `id` is the SSE id."""
+    """`event` is the SSE event name; `id` is the SSE id. Who hears it: `user_id` (one user),
+    else `audience` (those users, e.g. an organisation's members), else every listener."""
 
     event: str
     data: dict[str, Any]
     user_id: int | None = None
     id: int | None = None
+    audience: tuple[int, ...] | None = None
 
     def to_json(self) -> str:
         return json.dumps(
-            {"event": self.event, "data": self.data, "user_id": self.user_id, "id": self.id},
+            {
+                "event": self.event,
+                "data": self.data,
+                "user_id": self.user_id,
+                "id": self.id,
+                "audience": None if self.audience is None else list(self.audience),
+            },
             default=str,
         )
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> RealtimeMessage:
         body = json.loads(raw)
+        audience = body.get("audience")
         return cls(
             event=str(body["event"]),
             data=dict(body["data"]),
             user_id=body.get("user_id"),
             id=body.get("id"),
+            audience=None if audience is None else tuple(int(u) for u in audience),
         )
 
 
@@ -137,10 +147,14 @@ class Fanout:
 
     def dispatch(self, message: RealtimeMessage) -> None:
         with self._lock:
-            if message.user_id is None:
-                targets = [item for group in self._by_user.values() for item in group]
-            else:
+            if message.user_id is not None:
                 targets = list(self._by_user.get(message.user_id, ()))
+            elif message.audience is not None:
+                targets = [
+                    item for user in message.audience for item in self._by_user.get(user, ())
+                ]
+            else:
+                targets = [item for group in self._by_user.values() for item in group]
         for listener in targets:
             listener.deliver(message)
 

@@ -27,6 +27,7 @@ from ecotrack.notifications.schemas import (
     NotificationPreferences,
     NotificationPreferencesUpdate,
 )
+from ecotrack.orgs.service import orgs_service
 
 # The kinds that may also go out by email, and the preference that governs each.
 EMAIL_PREFERENCE = {
@@ -175,9 +176,22 @@ class NotificationsService:
 
     # --- real time --------------------------------------------------------------------------
 
-    def broadcast(self, session: Session, *, event: str, data: dict[str, Any]) -> None:
-        """Push `event` to every open stream after the commit (no row is stored)."""
-        push_after_commit(session, RealtimeMessage(event=event, data=data))
+    def broadcast(
+        self,
+        session: Session,
+        *,
+        event: str,
+        data: dict[str, Any],
+        audience: list[int] | None = None,
+    ) -> None:
+        """Push `event` after the commit (no row is stored) to the open streams of `audience`,
+        or of everyone when it is None."""
+        push_after_commit(
+            session,
+            RealtimeMessage(
+                event=event, data=data, audience=None if audience is None else tuple(audience)
+            ),
+        )
 
     # --- privacy ----------------------------------------------------------------------------
 
@@ -264,8 +278,16 @@ def _level_reached(session: Session, *, user_id: int, level: int, **_: Any) -> N
 
 @subscribe("leaderboard.changed")
 def _leaderboard_changed(session: Session, *, scope: str, scope_id: int | None, **_: Any) -> None:
+    """The global board: every stream (any signed-in user may read it). An organisation's
+    board: only its members' streams (the others may not read it, nor learn it moved)."""
+    audience = None
+    if scope == "org" and scope_id is not None:
+        audience = orgs_service.member_user_ids(session, org_id=scope_id)
     notifications_service.broadcast(
-        session, event="leaderboard.changed", data={"scope": scope, "scope_id": scope_id}
+        session,
+        event="leaderboard.changed",
+        data={"scope": scope, "scope_id": scope_id},
+        audience=audience,
     )
 
 
