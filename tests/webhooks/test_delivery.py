@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from ecotrack.core.db import utcnow
 from ecotrack.core.jobs import JobRecord
 from ecotrack.core.settings import Settings
-from ecotrack.webhooks.models import WebhookAttempt
+from ecotrack.webhooks.models import WebhookAttempt, WebhookDelivery
 from ecotrack.webhooks.schemas import EVENT_TYPES
 from ecotrack.webhooks.service import (
     UnknownWebhookEvent,
@@ -337,3 +338,37 @@ def test_delete_removes_the_endpoint_and_its_log(client, session, world, receive
     assert run_jobs() == ["webhooks.deliver"]  # the queued job finds nothing to send
     assert receiver.received == []
     assert attempt_delivery(delivery_id) == "skipped"
+
+
+def test_prune_deletes_only_finished_deliveries_past_retention(client, session, world, receiver):
+    h = world.headers("org_admin")
+    endpoint = create_endpoint(client, h, world.a.id, receiver)
+    old = client.post(f"{base(world)}/{endpoint['id']}/test", headers=h).json()
+    run_jobs()
+    receiver.replies.append(Reply(500))
+    pending = client.post(f"{base(world)}/{endpoint['id']}/test", headers=h).json()
+    run_jobs()  # fails once: stays pending, a retry is scheduled
+    recent = client.post(f"{base(world)}/{endpoint['id']}/test", headers=h).json()
+    run_jobs()
+    settings = Settings(env="test", webhooks_delivery_retention_days=30)
+    long_ago = utcnow() - timedelta(days=31)
+    session.expire_all()
+    for delivery_id in (old["id"], pending["id"]):
+        row = session.get(WebhookDelivery, delivery_id)
+        assert row is not None
+        row.created_at = long_ago
+        if row.finished_at is not None:
+            row.finished_at = long_ago
+    session.flush()
+    assert delivery_row(session, pending["id"]).status == "pending"
+    assert webhooks_service.prune(session, now=utcnow(), settings=settings) == 1
+    session.expire_all()
+    assert session.get(WebhookDelivery, old["id"]) is None
+    assert session.get(WebhookDelivery, pending["id"]) is not None
+    assert delivery_row(session, recent["id"]).status == "succeeded"
+    attempts = session.execute(
+        select(func.count())
+        .select_from(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id == old["id"])
+    ).scalar_one()
+    assert attempts == 0

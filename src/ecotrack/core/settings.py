@@ -145,6 +145,8 @@ class Settings(BaseSettings):
         min_length=1,
     )
     webhooks_max_endpoints_per_org: int = Field(default=20, ge=1)
+    # Finished deliveries (succeeded or failed) and their attempts are deleted after this long.
+    webhooks_delivery_retention_days: int = Field(default=30, ge=1)
     alerts_max_per_org: int = Field(default=100, ge=1)
     _split_schedule = field_validator("webhooks_retry_schedule_s", mode="before")(_split_csv)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ecotrack.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -152,3 +152,15 @@ def finish_claimed(
         .values(locked_until=None, **values)
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def delete_finished_before(session: Session, cutoff: datetime) -> int:
+    """Delete deliveries that finished (succeeded or failed) before `cutoff`; their attempts go
+    by ON DELETE CASCADE, later redeliveries keep their row (`redelivery_of_id` set to NULL)."""
+    result = session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.status.in_(("succeeded", "failed")),
+            WebhookDelivery.finished_at < cutoff,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -223,6 +223,12 @@ class WebhooksService:
         repository.delete_row(session, row)
         _audit(session, ctx, "webhook.deleted", endpoint_id, details)
 
+    def prune(self, session: Session, *, now: datetime, settings: Settings) -> int:
+        """Delete the delivery log older than `webhooks_delivery_retention_days` (finished
+        deliveries only: a pending one is still being retried)."""
+        cutoff = now - timedelta(days=settings.webhooks_delivery_retention_days)
+        return repository.delete_finished_before(session, cutoff)
+
     # --- deliveries (API) ------------------------------------------------------------------
 
     def _new_delivery(

@@ -39,6 +39,13 @@ def deliver(delivery_id: int) -> str:
     return attempt_delivery(delivery_id)
 
 
+@task("webhooks.prune", every_s=24 * 3600)
+def prune() -> int:
+    """Delete the delivery log past its retention; returns how many deliveries went."""
+    with get_database().unit_of_work() as session:
+        return webhooks_service.prune(session, now=utcnow(), settings=get_settings())
+
+
 @task("webhooks.dispatch_due", every_s=DISPATCH_EVERY_S)
 def dispatch_due() -> int:
     with get_database().unit_of_work() as session:
