@@ -12,6 +12,7 @@ ROUTES: dict[str, Access] = {
     f"GET {BASE}/{{endpoint_id}}": ADMIN,
     f"PATCH {BASE}/{{endpoint_id}}": ADMIN,
     f"DELETE {BASE}/{{endpoint_id}}": ADMIN,
+    f"POST {BASE}/{{endpoint_id}}/rotate-secret": ADMIN,
     f"POST {BASE}/{{endpoint_id}}/test": ADMIN,
     f"GET {BASE}/{{endpoint_id}}/deliveries": ADMIN,
     f"GET {BASE}/{{endpoint_id}}/deliveries/{{delivery_id}}": ADMIN,

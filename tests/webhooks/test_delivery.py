@@ -24,8 +24,8 @@ from ecotrack.webhooks.service import (
 )
 from ecotrack.webhooks.tasks import attempt_delivery
 from tests.webhooks.conftest import run_jobs
-from tests.webhooks.helpers import create_endpoint, delivery_row, endpoint_row
-from tests.webhooks.receiver import Reply
+from tests.webhooks.helpers import create_endpoint, delivery_row, endpoint_row, parse_ts
+from tests.webhooks.receiver import Reply, SignatureError, verify
 
 pytestmark = pytest.mark.usefixtures("private_allowed")
 
@@ -372,3 +372,63 @@ def test_prune_deletes_only_finished_deliveries_past_retention(client, session, 
         .where(WebhookAttempt.delivery_id == old["id"])
     ).scalar_one()
     assert attempts == 0
+
+
+def test_rotating_the_secret_signs_with_both_until_the_old_one_expires(
+    client, session, world, receiver
+):
+    """Standard Webhooks rotation: for the grace period every message carries a signature with
+    the new secret and one with the old, so a receiver on either verifies it; then only new."""
+    h = world.headers("org_admin")
+    endpoint = create_endpoint(client, h, world.a.id, receiver)
+    old_secret = receiver.secret
+    rotated = client.post(
+        f"{base(world)}/{endpoint['id']}/rotate-secret", json={"previous_valid_hours": 2}, headers=h
+    )
+    assert rotated.status_code == 200, rotated.text
+    new_secret = rotated.json()["secret"]
+    assert new_secret.startswith("whsec_")
+    assert new_secret != old_secret
+    expires = parse_ts(rotated.json()["previous_expires_at"])
+    assert timedelta(hours=1, minutes=59) < expires - utcnow() <= timedelta(hours=2)
+    stored = endpoint_row(session, endpoint["id"])
+    assert new_secret not in stored.secret_enc
+    assert old_secret not in (stored.previous_secret_enc or "")
+
+    client.post(f"{base(world)}/{endpoint['id']}/test", headers=h)
+    run_jobs()
+    [during] = receiver.received
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    for secret in (old_secret, new_secret):
+        verify(secret or "", during.headers, during.body)  # a receiver on either secret
+
+    # The grace period is over: only the new secret signs.
+    row = endpoint_row(session, endpoint["id"])
+    row.previous_secret_expires_at = utcnow() - timedelta(seconds=1)
+    session.flush()
+    client.post(f"{base(world)}/{endpoint['id']}/test", headers=h)
+    run_jobs()
+    after = receiver.received[1]
+    assert len(after.headers["webhook-signature"].split(" ")) == 1
+    verify(new_secret, after.headers, after.body)
+    with pytest.raises(SignatureError):
+        verify(old_secret or "", after.headers, after.body)
+
+    # previous_valid_hours=0 (a leaked secret): the old one stops at once; the body is optional.
+    again = client.post(
+        f"{base(world)}/{endpoint['id']}/rotate-secret", json={"previous_valid_hours": 0}, headers=h
+    )
+    assert again.json()["previous_expires_at"] is None
+    default = client.post(f"{base(world)}/{endpoint['id']}/rotate-secret", headers=h)
+    assert default.status_code == 200
+    assert parse_ts(default.json()["previous_expires_at"]) - utcnow() > timedelta(hours=23)
+    bad = client.post(
+        f"{base(world)}/{endpoint['id']}/rotate-secret",
+        json={"previous_valid_hours": 500},
+        headers=h,
+    )
+    assert bad.status_code == 422
+    log = client.get(f"/api/v1/orgs/{world.a.id}/audit-log", headers=h).json()["items"]
+    rotations = [e for e in log if e["action"] == "webhook.secret_rotated"]
+    assert len(rotations) == 3
+    assert all(new_secret not in str(e) and old_secret not in str(e) for e in log)

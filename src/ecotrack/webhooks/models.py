@@ -46,6 +46,12 @@ class WebhookEndpoint(TimestampMixin, Base):
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     secret_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    # After a rotation, the previous secret (sealed the same way) keeps signing alongside the new
+    # one until `previous_secret_expires_at`, so receivers can switch without missing a message.
+    previous_secret_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), nullable=True
     )

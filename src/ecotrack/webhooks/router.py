@@ -23,6 +23,8 @@ from ecotrack.webhooks.schemas import (
     WebhookEndpointCreate,
     WebhookEndpointCreated,
     WebhookEndpointUpdate,
+    WebhookSecretRotate,
+    WebhookSecretRotated,
 )
 from ecotrack.webhooks.service import webhooks_service
 
@@ -100,6 +102,31 @@ def delete_webhook_endpoint(endpoint_id: EndpointId, ctx: OrgAdmin, session: DbS
     """Delete the endpoint and its delivery log; pending retries stop."""
     webhooks_service.delete_endpoint(session, ctx=ctx, endpoint_id=endpoint_id)
     return Response(status_code=204)
+
+
+@router.post(
+    BASE + "/{endpoint_id}/rotate-secret",
+    response_model=WebhookSecretRotated,
+    status_code=200,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def rotate_webhook_secret(
+    endpoint_id: EndpointId,
+    ctx: OrgAdmin,
+    session: DbSession,
+    settings: AppSettings,
+    rotate_in: WebhookSecretRotate | None = None,
+) -> Any:
+    """Replace the signing secret; the new one is in the answer, shown once. For
+    `previous_valid_hours` (default 24, at most 168) every message carries a second signature
+    made with the old secret, so receivers can switch over without rejecting a message."""
+    return webhooks_service.rotate_secret(
+        session,
+        ctx=ctx,
+        endpoint_id=endpoint_id,
+        rotate_in=rotate_in or WebhookSecretRotate(),
+        settings=settings,
+    )
 
 
 @router.post(

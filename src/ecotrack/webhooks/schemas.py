@@ -128,6 +128,26 @@ class WebhookEndpointCreated(WebhookEndpoint):
     )
 
 
+class WebhookSecretRotate(BaseModel):
+    """`POST …/webhooks/{endpoint_id}/rotate-secret`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    previous_valid_hours: int = Field(
+        default=24,
+        ge=0,
+        le=168,
+        description="How long the old secret keeps signing next to the new one (0: stop now)",
+    )
+
+
+class WebhookSecretRotated(BaseModel):
+    secret: str = Field(description="The new signing secret (`whsec_…`), shown this once")
+    previous_expires_at: datetime | None = Field(
+        description="Until when messages also carry a signature with the old secret"
+    )
+
+
 class WebhookDelivery(_Out):
     id: int
     endpoint_id: int

@@ -35,6 +35,8 @@ from ecotrack.webhooks.schemas import (
     WebhookEndpointCreate,
     WebhookEndpointCreated,
     WebhookEndpointUpdate,
+    WebhookSecretRotate,
+    WebhookSecretRotated,
 )
 from ecotrack.webhooks.schemas import WebhookAttempt as WebhookAttemptOut
 from ecotrack.webhooks.schemas import WebhookDelivery as WebhookDeliveryOut
@@ -95,6 +97,7 @@ class PreparedAttempt:
     message_id: str
     body: bytes
     secret: str
+    previous_secret: str | None = None  # during a rotation: also signed with the old secret
 
 
 def _iso(moment: datetime) -> str:
@@ -215,6 +218,60 @@ class WebhooksService:
             )
         session.flush()
         return row
+
+    def rotate_secret(
+        self,
+        session: Session,
+        *,
+        ctx: OrgContext,
+        endpoint_id: int,
+        rotate_in: WebhookSecretRotate,
+        settings: Settings,
+        now: datetime | None = None,
+    ) -> WebhookSecretRotated:
+        """A new signing secret, shown this once. The old one keeps signing next to it for
+        `previous_valid_hours` (Standard Webhooks' multiple signatures), so receivers can move
+        to the new secret without rejecting a message; a rotation during a rotation drops the
+        oldest secret."""
+        row = self._endpoint(session, ctx, endpoint_id)
+        now = now or utcnow()
+        server_secret = settings.resolved_secret_key()
+        readable = (
+            signing.unseal(row.secret_enc, endpoint_id=row.id, server_secret=server_secret)
+            is not None
+        )
+        if readable and rotate_in.previous_valid_hours > 0:
+            row.previous_secret_enc = row.secret_enc
+            row.previous_secret_expires_at = now + timedelta(hours=rotate_in.previous_valid_hours)
+        else:
+            row.previous_secret_enc = None
+            row.previous_secret_expires_at = None
+        secret = signing.new_secret()
+        row.secret_enc = signing.seal(secret, endpoint_id=row.id, server_secret=server_secret)
+        row.updated_at = now
+        session.flush()
+        expires = row.previous_secret_expires_at
+        _audit(
+            session,
+            ctx,
+            "webhook.secret_rotated",
+            row.id,
+            _summary(row) | {"previous_expires_at": None if expires is None else _iso(expires)},
+        )
+        return WebhookSecretRotated(secret=secret, previous_expires_at=expires)
+
+    @staticmethod
+    def _previous_secret(
+        endpoint: WebhookEndpoint, *, now: datetime, settings: Settings
+    ) -> str | None:
+        expires = endpoint.previous_secret_expires_at
+        if endpoint.previous_secret_enc is None or expires is None or expires <= now:
+            return None
+        return signing.unseal(
+            endpoint.previous_secret_enc,
+            endpoint_id=endpoint.id,
+            server_secret=settings.resolved_secret_key(),
+        )
 
     def delete_endpoint(self, session: Session, *, ctx: OrgContext, endpoint_id: int) -> None:
         """Delete the endpoint with its delivery log (pending retries stop)."""
@@ -409,6 +466,7 @@ class WebhooksService:
             )
             if secret is None:
                 problem = "the signing secret cannot be read (was the server secret changed?)"
+            previous = self._previous_secret(endpoint, now=now, settings=settings)
         if problem is not None or endpoint is None or secret is None:
             repository.finish_claimed(
                 session,
@@ -432,20 +490,24 @@ class WebhooksService:
             message_id=delivery.message_id,
             body=delivery.body.encode("utf-8"),
             secret=secret,
+            previous_secret=previous,
         )
 
     def send(self, attempt: PreparedAttempt, *, settings: Settings) -> egress.Outcome:
         """One signed POST (no database access: call it outside any transaction)."""
         timestamp = int(time.time())  # this attempt's time, never the scheduler's clock
+        signatures = [
+            signing.sign(
+                secret, message_id=attempt.message_id, timestamp=timestamp, body=attempt.body
+            )
+            for secret in (attempt.secret, attempt.previous_secret)
+            if secret is not None
+        ]
         headers = {
             "webhook-id": attempt.message_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": signing.sign(
-                attempt.secret,
-                message_id=attempt.message_id,
-                timestamp=timestamp,
-                body=attempt.body,
-            ),
+            # Standard Webhooks: space-separated, any one valid signature is enough.
+            "webhook-signature": " ".join(signatures),
         }
         return egress.post(
             attempt.url,
