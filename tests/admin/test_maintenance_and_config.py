@@ -123,6 +123,17 @@ def test_maintenance_mode(client: Any, session: Session, settings: Settings, db:
 
     assert session.execute(select(DataExport)).scalars().all() == []  # nothing happened
 
+    # An admin demoted a moment ago still holds a token claiming the role: held back too.
+    former = make_user(session, "former-ops@example.org", admin=True)
+    former_h = auth_headers(session, former)
+    former.role = "user"
+    session.flush()
+    _assert_maintenance(
+        client.get(f"{API}/factors", headers=former_h),
+        retry_after="120",
+        message="Upgrading the database",
+    )
+
     # Platform admins pass; health checks and metrics are outside the API and unaffected.
     assert client.get(f"{API}/users/me", headers=admin_h).json()["email"] == "ops@example.org"
     assert client.get(f"{API}/factors", headers=admin_h).status_code == 200

@@ -1,10 +1,11 @@
 """The maintenance gate, a dependency of the whole /api/v1 router (see `ecotrack.app`).
 
 While maintenance mode is on, API requests answer 503 problem+json with `Retry-After`, except
-for platform admins (recognised from their access token's signed role claim, without a database
-query), the login/token routes (so admins can sign in) and /api/v1/admin/*. /healthz and the
-other root routes are outside the API router and keep working. The mode is read from the
-database at most every `ECOTRACK_MAINTENANCE_CACHE_S` seconds per process.
+for platform admins (recognised from their access token's signed role claim, confirmed in the
+database so a just-demoted admin is held back too), the login/token routes (so admins can sign
+in) and /api/v1/admin/*. /healthz and the other root routes are outside the API router and keep
+working. The mode is read from the database at most every `ECOTRACK_MAINTENANCE_CACHE_S` seconds
+per process.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from fastapi import FastAPI, Request
 from ecotrack.admin.service import MaintenanceState, admin_service
 from ecotrack.core.errors import ServiceUnavailable
 from ecotrack.core.settings import Settings
-from ecotrack.identity.auth import access_claims_role
+from ecotrack.identity.auth import access_claims
+from ecotrack.identity.service import identity_service
 
 EXEMPT_PREFIXES = ("/api/v1/auth/", "/api/v1/admin/")
 _lock = threading.Lock()
@@ -55,6 +57,15 @@ def maintenance_guard(request: Request) -> None:
         return
     if request.url.path.startswith(EXEMPT_PREFIXES):
         return
-    if access_claims_role(request) == "admin":
+    claims = access_claims(request)
+    if claims is not None and claims.role == "admin" and _still_admin(request.app, claims.user_id):
         return
     raise MaintenanceMode(state)
+
+
+def _still_admin(app: FastAPI, user_id: int) -> bool:
+    """The token's admin claim is up to 15 minutes old: during maintenance (only then, and only
+    for tokens claiming it) check the account is still an active admin."""
+    with app.state.db.session_factory() as session:
+        user = identity_service.get_user(session, user_id=user_id)
+        return user is not None and user.is_active and user.role == "admin"

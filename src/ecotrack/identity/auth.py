@@ -146,9 +146,9 @@ PlatformAdmin = Annotated[AuthUser, Depends(platform_admin)]
 Client = Annotated[ClientInfo, Depends(request_client)]
 
 
-def access_claims_role(request: Request) -> str | None:
-    """The role claimed by a valid access token, without touching the database (used by the
-    maintenance gate, which must stay cheap); None without a valid token."""
+def access_claims(request: Request) -> tokens.AccessClaims | None:
+    """The claims of a valid access token, without touching the database (used by the
+    maintenance gate, which must stay cheap for everyone else); None without a valid token."""
     try:
         presented = _presented_token(request)
     except Unauthorized:
@@ -156,6 +156,12 @@ def access_claims_role(request: Request) -> str | None:
     if presented is None:
         return None
     try:
-        return tokens.decode_access_token(presented[0], _settings(request)).role
+        return tokens.decode_access_token(presented[0], _settings(request))
     except tokens.InvalidToken:
         return None
+
+
+def access_claims_role(request: Request) -> str | None:
+    """The role claimed by a valid access token (no database query); None without one."""
+    claims = access_claims(request)
+    return None if claims is None else claims.role
