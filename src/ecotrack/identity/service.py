@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import EmailStr, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -93,6 +95,27 @@ def device_label(user_agent: str | None) -> str | None:
     return re.split(r"[\s/]", user_agent.strip(), maxsplit=1)[0][:100] or None
 
 
+_EMAIL = TypeAdapter(EmailStr)
+
+
+def valid_email(email: str) -> str:
+    """`email` normalised, after the same check the API's schemas make (422 otherwise): direct
+    callers (CLI, other domains, scripts) cannot store an address the API would refuse."""
+    email = normalise_email(email)
+    if len(email) > 320:
+        problem = "longer than 320 characters"
+    else:
+        try:
+            _EMAIL.validate_python(email)
+            return email
+        except PydanticValidationError as exc:
+            problem = exc.errors()[0]["msg"]
+    raise ValidationFailed(
+        f"Not a valid email address: {problem}",
+        errors=[{"loc": ["body", "email"], "msg": problem, "type": "value_error"}],
+    )
+
+
 def _password_errors(password: str, *, email: str | None, field: str) -> None:
     problems = passwords.password_problems(password, email=email)
     if problems:
@@ -140,7 +163,7 @@ class IdentityService:
         """Create an account directly (CLI, tests, other domains). 409 when the email is taken,
         422 when the password breaks the rules. Sends no email."""
         settings = settings or get_settings()
-        email = normalise_email(email)
+        email = valid_email(email)
         _password_errors(password, email=email, field="password")
         if repository.get_user_by_email(session, email) is not None:
             raise ConflictError(f"An account with {email} exists", code="email-taken")
