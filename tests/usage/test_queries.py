@@ -189,3 +189,26 @@ def test_summary_totals_are_the_sum_of_its_groups_and_equal_overall(
         filters=UsageFilters(team="search"),
     )  # fmt: skip
     assert search.calls == 7  # ana's 3 + 4 calls in team "search"
+
+
+def test_provenance_counts_every_event_of_the_period_by_its_data(
+    client, org: Org, other_org: Org, session, loaded
+) -> None:
+    """Exact (one aggregate), not a sample: the counts add up to the period's events, split by
+    status, methodology, model data, zone and grid factor; other periods and organisations out."""
+    post(client, other_org, [event()], Authorization=f"Bearer {other_org.ingest_key}")
+    start = datetime.combine(loaded["start"], time(), tzinfo=UTC)
+    end = datetime.combine(loaded["end"] + timedelta(days=1), time(), tzinfo=UTC)
+    rows = usage_service.provenance(session, org_id=org.id, start=start, end=end)
+    assert sum(n for *_, n in rows) == 12
+    unknown = [r for r in rows if r[0] == "model-not-registered"]
+    assert [(r[1], r[5]) for r in unknown] == [(None, 1)]
+    known = [r for r in rows if r[0] == "ok"]
+    assert sum(r[5] for r in known) == 11
+    assert all(r[1] and r[2] and r[4] for r in known)  # methodology, model data, grid factor
+    # Only the last day (offset 2): 3 events.
+    last = datetime.combine(loaded["end"], time(), tzinfo=UTC)
+    assert (
+        sum(r[5] for r in usage_service.provenance(session, org_id=org.id, start=last, end=end))
+        == 3
+    )

@@ -167,7 +167,6 @@ class Settings(BaseSettings):
     report_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     report_max_days: int = Field(default=1100, ge=1, le=1100)  # days one report may span
     report_max_active_per_org: int = Field(default=5, ge=1)  # pending + running at once
-    report_provenance_max_events: int = Field(default=20_000, ge=0)  # read for the PDF's table
 
     _split_cors = field_validator("cors_origins", "trusted_hosts", mode="before")(_split_csv)
 

@@ -113,8 +113,7 @@ class PdfReport:
     interval: str
     top_models: list[UsageGroup]
     provenance: list[Provenance] = field(default_factory=list)
-    provenance_events: int = 0  # how many events the provenance table was read from
-    provenance_complete: bool = True
+    provenance_events: int = 0  # every event of the period, counted in the provenance table
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -385,11 +384,7 @@ def _groups_table(group_by: str, groups: list[UsageGroup]) -> Table:
 def _provenance(report: PdfReport, styles: dict[str, ParagraphStyle]) -> list[Any]:
     if not report.provenance:
         return [Paragraph("No enriched events in this period.", styles["body"])]
-    scope = (
-        f"All {report.provenance_events:,} events of the period."
-        if report.provenance_complete
-        else f"The latest {report.provenance_events:,} events of the period (a sample)."
-    )
+    scope = f"All {report.provenance_events:,} events of the period."
     rows: list[list[Any]] = [["Methodology", "Model data", "Zone", "Grid factor", "Calls"]]
     for p in report.provenance:
         rows.append(

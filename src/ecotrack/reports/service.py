@@ -274,7 +274,7 @@ class ReportsService:
                     ):
                         fh.write(chunk)
             else:
-                render.build_pdf(partial, self._pdf_data(spec, scope, settings, progress))
+                render.build_pdf(partial, self._pdf_data(spec, scope, progress))
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
@@ -310,7 +310,7 @@ class ReportsService:
         )
 
     def _pdf_data(
-        self, spec: ReportSpec, scope: SessionScope, settings: Settings, progress: Progress
+        self, spec: ReportSpec, scope: SessionScope, progress: Progress
     ) -> render.PdfReport:
         interval = _interval_for(spec.start, spec.end)
         with scope() as session:
@@ -331,9 +331,7 @@ class ReportsService:
             )
             top_models = self._summary(session, spec, spec.start, spec.end, "model")
         progress(40)
-        provenance, seen, complete = self._provenance(
-            spec, scope, limit=settings.report_provenance_max_events
-        )
+        provenance, counted = self._provenance(spec, scope)
         progress(70)
         return render.PdfReport(
             org_name=spec.org_name,
@@ -348,52 +346,30 @@ class ReportsService:
             interval=interval,
             top_models=top_models,
             provenance=provenance,
-            provenance_events=seen,
-            provenance_complete=complete,
+            provenance_events=counted,
         )
 
     def _provenance(
-        self, spec: ReportSpec, scope: SessionScope, *, limit: int
-    ) -> tuple[list[render.Provenance], int, bool]:
-        """Which methodology, model data and grid factors the period's events used (newest
-        first, at most `limit` events)."""
-        counts: Counter[tuple[str, str, str, str]] = Counter()
-        seen = 0
-        cursor: str | None = None
+        self, spec: ReportSpec, scope: SessionScope
+    ) -> tuple[list[render.Provenance], int]:
+        """Which methodology, model data and grid factors the period's events used: every event
+        counted (one aggregate query in the usage domain), most used first."""
         start = datetime.combine(spec.start, time(), UTC)
         end = datetime.combine(spec.end + timedelta(days=1), time(), UTC)
-        while seen < limit:
-            with scope() as session:
-                page = usage_service.events(
-                    session,
-                    org_id=spec.org_id,
-                    start=start,
-                    end=end,
-                    filters=UsageFilters(),
-                    status=None,
-                    cursor=cursor,
-                    limit=min(PROVENANCE_PAGE, limit - seen),
-                )
-            for e in page.items:
-                if e.methodology is None:
-                    key = (f"not estimated ({e.status})", "-", e.zone_used or "-", "-")
-                else:
-                    key = (
-                        e.methodology,
-                        e.model_source or "-",
-                        e.zone_used or "-",
-                        e.grid_factor_id or "-",
-                    )
-                counts[key] += 1
-            seen += len(page.items)
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        rows = [
+        with scope() as session:
+            rows = usage_service.provenance(session, org_id=spec.org_id, start=start, end=end)
+        counts: Counter[tuple[str, str, str, str]] = Counter()
+        for status, methodology, source, zone, grid, n in rows:
+            if methodology is None:
+                key = (f"not estimated ({status})", "-", zone or "-", "-")
+            else:
+                key = (methodology, source or "-", zone or "-", grid or "-")
+            counts[key] += n
+        out = [
             render.Provenance(m, s, z, g, n)
             for (m, s, z, g), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
-        return rows, seen, cursor is None
+        return out, sum(counts.values())
 
     # --- housekeeping -----------------------------------------------------------------------
 

@@ -704,6 +704,21 @@ def raw_totals(
     return [tuple(r) for r in session.execute(stmt)]
 
 
+def provenance_counts(
+    session: Session, *, org_id: int, start: datetime, end: datetime
+) -> list[tuple[str, str | None, str | None, str | None, str | None, int]]:
+    """Events with start <= ts < end counted per (status, methodology, model source, zone used,
+    grid factor): which data every figure of the period came from, exactly."""
+    e = EVENT_TABLE.c
+    keys = [e.status, e.methodology, e.model_source, e.zone_used, e.grid_factor_id]
+    stmt = (
+        select(*keys, func.count())
+        .where(e.org_id == org_id, e.ts >= start, e.ts < end)
+        .group_by(*keys)
+    )
+    return [(str(s), m, src, z, g, int(n)) for s, m, src, z, g, n in session.execute(stmt).all()]
+
+
 def events_page(
     session: Session,
     *,

@@ -490,6 +490,15 @@ class UsageService:
 
     # --- raw events ---------------------------------------------------------------------------
 
+    def provenance(
+        self, session: Session, *, org_id: int, start: datetime, end: datetime
+    ) -> list[tuple[str, str | None, str | None, str | None, str | None, int]]:
+        """(status, methodology, model source, zone used, grid factor id, events) over the
+        period's raw events, one aggregate query (reports' provenance table)."""
+        return repository.provenance_counts(
+            session, org_id=org_id, start=start.astimezone(UTC), end=end.astimezone(UTC)
+        )
+
     def events(
         self,
         session: Session,
