@@ -31,6 +31,22 @@ def test_wrong_method_is_problem_405(client) -> None:
     assert_problem(client.delete("/healthz"), 405, "method-not-allowed")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("put", "/api/v1/goals", "GET, HEAD, POST"),  # two routes share the path
+        ("post", "/api/v1/goals/7", "DELETE, GET, HEAD, PATCH"),  # three do
+        ("put", "/api/v1/activities/import", "POST"),  # the literal path, not `/{activity_id}`
+    ],
+)
+def test_405_allow_lists_every_method_of_the_path(client, method, path, allow) -> None:
+    """RFC 9110: `Allow` names the methods the resource supports (Starlette named only the
+    first route whose path matched)."""
+    response = client.request(method.upper(), path)
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == allow
+
+
 def test_validation_error_lists_fields(client) -> None:
     body = assert_problem(
         client.post("/api/v1/system/probes", json={"token": "has spaces"}), 422, "validation-failed"

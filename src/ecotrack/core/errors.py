@@ -8,6 +8,7 @@ id as `instance`, and for validation an `errors` list of `{loc, msg, type}`. Dom
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -213,9 +214,49 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         detail = f"No resource at {request.url.path}"
     elif status == 405 and detail == "Method Not Allowed":
         detail = f"{request.method} is not allowed on {request.url.path}"
-    return problem_response(
-        status, detail, headers=getattr(exc, "headers", None), request_id=_request_id(request)
+    headers = getattr(exc, "headers", None)
+    if status == 405:
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers = {**(headers or {}), "Allow": allowed}
+    return problem_response(status, detail, headers=headers, request_id=_request_id(request))
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents at this path (RFC 9110 `Allow`). Starlette names only
+    the first route whose path matched, so `PUT /goals` said `Allow: GET` though POST works."""
+    path = request.url.path
+    table = _method_table(request.app)
+    matching = [(p, allowed) for p, allowed in table if p.fullmatch(path)]
+    literal = [allowed for p, allowed in matching if p.pattern == re.escape(path)]
+    methods: set[str] = set()
+    for allowed in literal or [allowed for _, allowed in matching]:  # `/x/batch` over `/x/{id}`
+        methods |= allowed
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+def _method_table(app: Any) -> list[tuple[re.Pattern[str], set[str]]]:
+    """(path pattern, methods) from the app's OpenAPI document, built once per app."""
+    cached: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        app.state, "allowed_methods", None
     )
+    if cached is None:
+        cached = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            regex = re.sub(
+                r"\\\{([^}:]+)(:path)?\\\}",
+                lambda m: ".+" if m.group(2) else "[^/]+",
+                re.escape(template),
+            )
+            verbs = {m.upper() for m in operations if m in _HTTP_METHODS}
+            cached.append((re.compile(regex), verbs))
+        app.state.allowed_methods = cached
+    return cached
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
