@@ -716,7 +716,7 @@ def provenance_counts(
         .where(e.org_id == org_id, e.ts >= start, e.ts < end)
         .group_by(*keys)
     )
-    return [(str(s), m, src, z, g, int(n)) for s, m, src, z, g, n in session.execute(stmt).all()]
+    return [(str(r[0]), r[1], r[2], r[3], r[4], int(r[5])) for r in session.execute(stmt).all()]
 
 
 def events_page(
