@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 FlagName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")]
 
@@ -28,7 +28,7 @@ class AdminUser(BaseModel):
 class AdminUserUpdate(Strict):
     """Disable/enable (`is_active`) and promote/demote (`role`); omitted fields stay."""
 
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     role: Literal["user", "admin"] | None = None
 
 
@@ -39,7 +39,7 @@ class Maintenance(BaseModel):
 
 
 class MaintenanceUpdate(Strict):
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     message: str | None = Field(default=None, max_length=500)
     retry_after_s: int | None = Field(default=None, ge=1, le=86_400)
 
@@ -52,7 +52,7 @@ class SystemConfig(BaseModel):
 
 
 class SystemConfigUpdate(Strict):
-    feature_flags: dict[FlagName, bool] | None = Field(
+    feature_flags: dict[FlagName, StrictBool] | None = Field(
         default=None, max_length=100, description="Replaces the whole set of flags"
     )
     maintenance: MaintenanceUpdate | None = None

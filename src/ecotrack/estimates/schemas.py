@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 
 from ecotrack.calc import ACTIVITIES
 
@@ -116,7 +116,7 @@ class BatchIn(BaseModel):
         description=f"At most {MAX_BATCH_ITEMS} items shaped like EstimateIn; each is "
         "validated on its own and answered in order, with per-item errors.",
     )
-    explain: bool = Field(
+    explain: StrictBool = Field(
         default=False, description="Return the full result (factor, explanation) for every item"
     )
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 from ecotrack.identity.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -28,7 +28,7 @@ class UnitPreferences(Strict):
 
 class PrivacyPreferences(Strict):
     profile_visibility: Literal["private", "organisation", "public"] = "private"
-    share_anonymous_statistics: bool = False
+    share_anonymous_statistics: StrictBool = False
 
 
 class UserCreate(Strict):
@@ -80,7 +80,7 @@ class VerifyEmail(Strict):
 class Login(Strict):
     email: EmailStr = Field(max_length=320)
     password: str = AnyPassword
-    use_cookies: bool = Field(
+    use_cookies: StrictBool = Field(
         default=False,
         description="Set the tokens as httpOnly cookies (web app) instead of returning them",
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 
 class Notification(BaseModel):
@@ -40,8 +40,8 @@ class NotificationPreferences(BaseModel):
 class NotificationPreferencesUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email_goal_achieved: bool | None = None
-    email_challenge_completed: bool | None = None
+    email_goal_achieved: StrictBool | None = None
+    email_challenge_completed: StrictBool | None = None
 
 
 StreamEvent = Literal["notification", "leaderboard.changed"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 ConsentKind = Literal["terms", "marketing", "leaderboard"]
 CONSENT_KINDS: tuple[ConsentKind, ...] = ("terms", "marketing", "leaderboard")
@@ -22,7 +22,7 @@ class Consent(BaseModel):
 
 class ConsentIn(Strict):
     kind: ConsentKind
-    granted: bool
+    granted: StrictBool
     version: str = Field(default="1", min_length=1, max_length=30, pattern=r"^[A-Za-z0-9._-]+$")
 
 
