@@ -362,3 +362,32 @@ def test_user_erased_deletes_only_that_users_results(client, session) -> None:
     assert alice.id not in owners
     assert owners.count(bob.id) == 1
     assert 0 in owners
+
+
+def test_anonymous_results_are_pruned_after_the_retention_and_users_results_kept(
+    client, session, settings
+) -> None:
+    from datetime import timedelta
+
+    from ecotrack.core.db import utcnow
+    from ecotrack.footprints.service import footprints_service
+
+    user = make_user(session, "keeps-history@example.org")
+    body = {"country": "GB", "answers": {"household_size": 2}}
+    assert submit(client, body).status_code == 200  # anonymous
+    assert submit(client, body, headers=auth_headers(session, user)).status_code == 200
+    session.expire_all()
+    rows = session.execute(select(FootprintResult)).scalars().all()
+    anonymous = [r for r in rows if r.user_id is None]
+    mine = [r for r in rows if r.user_id == user.id]
+    assert anonymous
+    assert mine
+    retention = settings.footprints_anonymous_retention_days
+    old = utcnow() - timedelta(days=retention + 1)
+    for row in (anonymous[-1], mine[-1]):
+        row.created_at = old
+    session.flush()
+    assert footprints_service.prune_anonymous(session, now=utcnow(), settings=settings) == 1
+    session.expire_all()
+    assert session.get(FootprintResult, anonymous[-1].id) is None
+    assert session.get(FootprintResult, mine[-1].id) is not None  # a user's history stays

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
 
     # Rate limits (per client IP, across the API)
     rate_limit_per_minute: int = Field(default=600, ge=1)
+    # Anonymous questionnaire results (no personal data) are deleted after this many days.
+    footprints_anonymous_retention_days: int = Field(default=90, ge=1)
 
     # Organisations
     org_max_created_per_user: int = Field(default=20, ge=1)

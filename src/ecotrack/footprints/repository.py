@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
@@ -58,4 +60,14 @@ def all_for_user(session: Session, *, user_id: int) -> list[FootprintResult]:
 
 def delete_for_user(session: Session, *, user_id: int) -> int:
     result = session.execute(delete(FootprintResult).where(FootprintResult.user_id == user_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def delete_anonymous_before(session: Session, cutoff: datetime) -> int:
+    """Delete anonymous results (no user) created before `cutoff`."""
+    result = session.execute(
+        delete(FootprintResult).where(
+            FootprintResult.user_id.is_(None), FootprintResult.created_at < cutoff
+        )
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -121,6 +121,12 @@ class FootprintsService:
                 "Unanswered amounts without a sourced national default are not counted.",
             ],
         }
+
+    def prune_anonymous(self, session: Session, *, now: datetime, settings: Settings) -> int:
+        """Delete anonymous results older than `footprints_anonymous_retention_days` (they
+        identify nobody, but aggregate calibration needs no more than recent ones)."""
+        cutoff = now - timedelta(days=settings.footprints_anonymous_retention_days)
+        return repository.delete_anonymous_before(session, cutoff)
 
     def submit(
         self,
