@@ -547,14 +547,8 @@ def _summary(alert: Alert) -> dict[str, Any]:
 def _audit(
     session: Session, ctx: OrgContext, action: str, alert_id: int, details: dict[str, Any]
 ) -> None:
-    audit_log.record(
-        session,
-        actor=ctx.actor,
-        org_id=ctx.org_id,
-        action=action,
-        resource_type="alert",
-        resource_id=alert_id,
-        details=details,
+    audit_log.record_for(
+        session, ctx, action=action, resource_type="alert", resource_id=alert_id, details=details
     )
 
 

@@ -83,9 +83,7 @@ class LeaderboardService:
         start = period_start(period, day or default_day(period, metric, today()))
         key: dict[str, Any] = {"period": period, "start": start, "metric": metric}
         own = self._own_score(session, viewer_id=viewer_id, user_ids=user_ids, **key)
-        total, above = repository.board_count(
-            session, **key, user_ids=user_ids, above=None if own is None else own
-        )
+        total, above = repository.board_count(session, **key, user_ids=user_ids, above=own)
         rows = repository.board_page(
             session, **key, user_ids=user_ids, limit=page.limit, offset=page.offset
         )

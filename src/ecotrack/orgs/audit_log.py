@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ecotrack.audit.service import audit_service
-from ecotrack.orgs.context import Actor
+from ecotrack.orgs.context import Actor, OrgContext
 
 security_log = logging.getLogger("ecotrack.security")
 
@@ -32,6 +32,27 @@ def record(
         resource_type=resource_type,
         resource_id=None if resource_id is None else str(resource_id),
         ip=actor.ip,
+        details=details,
+    )
+
+
+def record_for(
+    session: Session,
+    ctx: OrgContext,
+    *,
+    action: str,
+    resource_type: str,
+    resource_id: int | str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """`record` for a member acting on their organisation (actor and org from `ctx`)."""
+    record(
+        session,
+        actor=ctx.actor,
+        org_id=ctx.org_id,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
         details=details,
     )
 

@@ -320,10 +320,9 @@ class OverrideService:
     ) -> None:
         if hasattr(details, "model_dump"):
             details = details.model_dump(mode="json")
-        audit_log.record(
+        audit_log.record_for(
             session,
-            actor=ctx.actor,
-            org_id=ctx.org_id,
+            ctx,
             action=action,
             resource_type=resource_type,
             resource_id=resource_id,

@@ -589,10 +589,9 @@ def _summary(row: WebhookEndpoint) -> dict[str, Any]:
 def _audit(
     session: Session, ctx: OrgContext, action: str, endpoint_id: int, details: dict[str, Any]
 ) -> None:
-    audit_log.record(
+    audit_log.record_for(
         session,
-        actor=ctx.actor,
-        org_id=ctx.org_id,
+        ctx,
         action=action,
         resource_type="webhook_endpoint",
         resource_id=endpoint_id,
