@@ -28,6 +28,7 @@ writer: a second process added ~8 % throughput and tripled the p99) unless told 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -540,6 +541,9 @@ def main() -> None:
     parser.add_argument(
         "--stages", type=int, default=0, help="only time the stages of N in-process batches"
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the working directory (server logs) and print it"
+    )
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
@@ -563,7 +567,13 @@ def main() -> None:
         save("ingest_stages" + (f"_{args.tag}" if args.tag else ""), result)
         return
     figures: dict[str, Any] = {"targets": {"ratio_to_ceiling": ">= 0.5", "p99_batch_ms": "<= 250"}}
-    with tempfile.TemporaryDirectory(prefix="ecotrack-bench-ingest-") as tmp:
+    with (
+        contextlib.nullcontext(tempfile.mkdtemp(prefix="ecotrack-bench-ingest-"))
+        if args.keep
+        else tempfile.TemporaryDirectory(prefix="ecotrack-bench-ingest-")
+    ) as tmp:
+        if args.keep:
+            print(f"working directory (kept): {tmp}", flush=True)
         for kind in args.db.split(","):
             conc = _per_db(args.concurrency, kind)
             workers = _per_db(args.workers, kind)

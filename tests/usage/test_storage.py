@@ -227,3 +227,40 @@ def test_a_batch_of_an_organisation_deleted_meanwhile_stores_nothing(
     with pytest.raises(OrganisationGone):
         usage_service.store(session, batch)
     assert not any(_usage_rows(session, org.id).values())
+
+
+@pytest.mark.postgres_only
+def test_two_transactions_creating_the_same_partition_do_not_fail(engine) -> None:
+    """The second creator waits for the first and then finds the partition there (before, its
+    `CREATE TABLE IF NOT EXISTS` failed on the catalogue once the first committed: a 500 seen
+    in the ingest benchmark with two server workers)."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    month = date(2019, 1, 1)
+    name = repository.partition_name(month)
+    outcome: dict[str, object] = {}
+    first = Session(engine)
+    try:
+        assert repository.ensure_partitions(first, [month]) == [name]  # uncommitted
+
+        def second() -> None:
+            with Session(engine) as s2:
+                try:
+                    outcome["created"] = repository.ensure_partitions(s2, [month])
+                    s2.commit()
+                except Exception as exc:  # noqa: BLE001 - reported by the assertion
+                    outcome["error"] = exc
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), "the second creator should wait for the first"
+        first.commit()
+        worker.join(10)
+        assert outcome == {"created": []}
+    finally:
+        first.close()
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))

@@ -52,6 +52,7 @@ from ecotrack.usage.models import (
 from ecotrack.usage.schemas import UsageFilters
 
 _LOCK_NAMESPACE = 0x5553  # pg_advisory_xact_lock(namespace, org_id)
+_PARTITION_LOCK = 0x5554  # pg_advisory_xact_lock(namespace, 0): creating partitions
 EVENT_TABLE: Table = UsageEvent.__table__  # type: ignore[assignment]
 KEY_TABLE: Table = UsageEventKey.__table__  # type: ignore[assignment]
 ROLLUP: Table = UsageRollupDaily.__table__  # type: ignore[assignment]
@@ -144,15 +145,17 @@ def ensure_partitions(session: Session, months: Iterable[date]) -> list[str]:
     wanted = {partition_name(month_start(m)): month_start(m) for m in months}
     if not wanted:
         return []
-    existing = set(
-        session.execute(
-            text("SELECT relname FROM pg_class WHERE relname = ANY(:names)"),
-            {"names": list(wanted)},
-        ).scalars()
-    )
+    missing = _missing_partitions(session, wanted)
+    if not missing:
+        return []
+    # Two transactions creating the same partition race (`IF NOT EXISTS` is no guard: the
+    # loser fails on the catalogue's unique index). Creators queue on one lock, held until
+    # their transaction ends, and look again once they have it.
+    session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": _PARTITION_LOCK})
+    missing = _missing_partitions(session, wanted)
     created = []
     for name, start in sorted(wanted.items()):
-        if name in existing:
+        if name not in missing:
             continue
         lo = datetime(start.year, start.month, 1, tzinfo=UTC).isoformat()
         end = next_month(start)
@@ -165,6 +168,13 @@ def ensure_partitions(session: Session, months: Iterable[date]) -> list[str]:
         )
         created.append(name)
     return created
+
+
+def _missing_partitions(session: Session, wanted: dict[str, date]) -> set[str]:
+    found = session.execute(
+        text("SELECT relname FROM pg_class WHERE relname = ANY(:names)"), {"names": list(wanted)}
+    ).scalars()
+    return set(wanted) - set(found)
 
 
 def drop_partitions_before(session: Session, cutoff: date) -> list[str]:
