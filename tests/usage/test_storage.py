@@ -264,3 +264,60 @@ def test_two_transactions_creating_the_same_partition_do_not_fail(engine) -> Non
         first.close()
         with engine.begin() as conn:
             conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
+
+
+@pytest.mark.postgres_only
+def test_concurrent_batches_sharing_ids_store_each_event_once(engine, settings) -> None:
+    """Keys are claimed by an optimistic COPY: a batch whose ids another open transaction is
+    inserting waits for it, then (that one committed) falls back to `ON CONFLICT` and counts
+    the shared ids as duplicates; nothing is stored twice and the rollups stay exact."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    slug = f"conc-{uuid.uuid4().hex[:8]}"
+    with Session(engine) as s:
+        org = Organisation(name=slug, slug=slug)
+        s.add(org)
+        s.commit()
+        org_id = org.id
+    first_events = [event(id=f"a{i}") for i in range(50)]
+    second_events = [event(id=f"a{i}") for i in range(25, 75)]  # ids a25…a49 in both
+    outcome: dict[str, object] = {}
+
+    def prepared(items):  # type: ignore[no-untyped-def]
+        with Session(engine) as s:
+            context = usage_service.org_context(s, org_id=org_id)
+        return usage_service.prepare(
+            org_id=org_id, items=items, settings=settings, org=context, dialect="postgresql"
+        )
+
+    first = Session(engine)
+    try:
+        assert usage_service.store(first, prepared(first_events)).accepted == 50
+
+        def second() -> None:
+            with Session(engine) as s2:
+                try:
+                    outcome["result"] = usage_service.store(s2, prepared(second_events))
+                    s2.commit()
+                except Exception as exc:  # noqa: BLE001 - reported by the assertion
+                    outcome["error"] = exc
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), "the second batch should wait for the first's keys"
+        first.commit()
+        worker.join(10)
+        result = outcome["result"]
+        assert (result.accepted, result.duplicates) == (25, 25)  # type: ignore[attr-defined]
+        with Session(engine) as s:
+            assert stored(s, org_id) == 75
+            assert_rollups_equal_raw(s, org_id)
+    finally:
+        first.close()
+        with Session(engine) as s:
+            repository.delete_org_rows(s, org_id)
+            s.execute(delete(Organisation).where(Organisation.id == org_id))
+            s.commit()

@@ -50,7 +50,8 @@ class UsageEventKey(Base):
     """One accepted event id of an organisation: the dedup record (`ON CONFLICT DO NOTHING`)."""
 
     __tablename__ = "usage_event_key"
-    __table_args__ = (Index("ix_usage_event_key_day", "day"),)
+    # BRIN on PostgreSQL: read only by retention, nearly free to keep up (migration 0207).
+    __table_args__ = (Index("ix_usage_event_key_day", "day", postgresql_using="brin"),)
 
     org_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)

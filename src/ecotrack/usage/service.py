@@ -291,12 +291,8 @@ class UsageService:
         (the caller's unit of work commits)."""
         if not batch.rows:
             return IngestResult(accepted=0, duplicates=batch.repeated, rejected=batch.rejected)
-        repository.lock_org(session, batch.org_id, exclusive=False)
-        # `org_id` is a loose key: under the organisation's lock (SQLite: the write lock) an
-        # organisation that exists now exists until this transaction ends.
-        if not repository.org_exists(session, batch.org_id):
+        if not repository.open_batch(session, batch.org_id, {r["day"] for r in batch.rows}):
             raise OrganisationGone(f"Organisation {batch.org_id} no longer exists")
-        repository.ensure_partitions(session, {r["day"] for r in batch.rows})
         new_ids = repository.claim_keys(
             session, batch.org_id, [(r["event_id"], r["day"]) for r in batch.rows]
         )
