@@ -177,7 +177,8 @@ class ApiKeyService:
             audit_log.denied("malformed api key")
             raise unknown
         key_id, presented = parsed
-        key = repository.api_key_by_key_id(session, key_id)
+        found = repository.api_key_with_org_slug(session, key_id)
+        key, org_slug = found if found is not None else (None, "")
         if key is None or (
             presented is not None and not secret_matches(presented, key.secret_hash)
         ):
@@ -218,6 +219,7 @@ class ApiKeyService:
             scopes=frozenset(ApiScope(s) for s in key.scopes),
             signed=key.signed,
             created_by_id=key.created_by_id,
+            org_slug=org_slug,
         )
 
     @staticmethod

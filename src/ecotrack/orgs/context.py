@@ -94,6 +94,7 @@ class ApiKeyPrincipal:
     scopes: frozenset[ApiScope]
     signed: bool
     created_by_id: int | None
+    org_slug: str = ""  # the organisation's slug (plan lookups), read with the key
 
     def allows(self, scope: ApiScope) -> bool:
         return scope in self.scopes or ApiScope.ADMIN in self.scopes

@@ -356,8 +356,14 @@ def api_keys(
     return _page(session, stmt, limit=limit, offset=offset)
 
 
-def api_key_by_key_id(session: Session, key_id: str) -> ApiKey | None:
-    return session.execute(select(ApiKey).where(ApiKey.key_id == key_id)).scalar_one_or_none()
+def api_key_with_org_slug(session: Session, key_id: str) -> tuple[ApiKey, str] | None:
+    """The key and its organisation's slug, in one query (every API-key request needs both)."""
+    row = session.execute(
+        select(ApiKey, Organisation.slug)
+        .join(Organisation, Organisation.id == ApiKey.org_id)
+        .where(ApiKey.key_id == key_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def key_id_exists(session: Session, key_id: str) -> bool:

@@ -8,6 +8,7 @@ written in sorted order so concurrent batches lock rows in the same order (no de
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -322,8 +323,9 @@ def insert_events(
         ):
             copy.set_types(_PG_COPY_TYPES)
             for r in rows:
-                values = [r[c] for c in EVENT_COLUMNS]
+                values = _event_values(r)
                 if values[_META_AT] is not None:
+                    values = list(values)
                     values[_META_AT] = orjson.dumps(values[_META_AT]).decode()
                 copy.write_row(values)
         return
@@ -360,7 +362,7 @@ def sqlite_event_params(rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]
     ts_at = [EVENT_COLUMNS.index(c) for c in ("received_at", "enriched_at")]
     out = []
     for r in rows:
-        values = [r[c] for c in EVENT_COLUMNS]
+        values = list(_event_values(r))
         values[_TS_AT] = _sqlite_ts(values[_TS_AT])
         values[_DAY_AT] = values[_DAY_AT].isoformat()
         for i in ts_at:
@@ -394,6 +396,7 @@ def _pg_copy_type(column: Any) -> str:
 
 
 _PG_COPY_TYPES = [_pg_copy_type(c) for c in EVENT_TABLE.columns]
+_event_values = operator.itemgetter(*EVENT_COLUMNS)  # row dict -> values in column order
 _PG_KEY_COPY_TYPES = [_pg_copy_type(c) for c in KEY_TABLE.columns]
 _TS_AT = EVENT_COLUMNS.index("ts")
 _DAY_AT = EVENT_COLUMNS.index("day")

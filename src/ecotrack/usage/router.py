@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ecotrack.core.deps import AppSettings, DbSession, get_db
 from ecotrack.core.errors import problem_responses
+from ecotrack.core.settings import Settings
 from ecotrack.orgs.auth import OrgReader
-from ecotrack.usage.auth import Ingest, Slot
+from ecotrack.usage.auth import Ingest, IngestContext, Slot
 from ecotrack.usage.schemas import (
     Dimension,
     GroupBy,
@@ -72,20 +73,27 @@ async def ingest(
 ) -> IngestResult:
     """Store a batch of LLM-call events. Valid events are committed before the answer, even
     when others are rejected; an id already stored is counted as a duplicate."""
-    batch = await run_in_threadpool(
-        usage_service.prepare_body,
-        org_id=ctx.org_id,
-        body=ctx.body,
-        content_encoding=ctx.content_encoding,
-        settings=settings,
-        org=(ctx.overrides, ctx.catalogue),
-        dialect=get_db(request).dialect,
-    )
+    batch = await run_in_threadpool(_prepare, session, ctx, settings, get_db(request).dialect)
     await slot.acquire()
     try:
         return await run_in_threadpool(_store_and_commit, session, batch)
     finally:
         slot.release()
+
+
+def _prepare(
+    session: Session, ctx: IngestContext, settings: Settings, dialect: str
+) -> PreparedBatch:
+    """The organisation's context (unless read already: SQLite), then the batch prepared."""
+    org = ctx.org or usage_service.org_context(session, org_id=ctx.org_id)
+    return usage_service.prepare_body(
+        org_id=ctx.org_id,
+        body=ctx.body,
+        content_encoding=ctx.content_encoding,
+        settings=settings,
+        org=org,
+        dialect=dialect,
+    )
 
 
 def _store_and_commit(session: Session, batch: PreparedBatch) -> IngestResult:
