@@ -134,3 +134,39 @@ def test_gate_for_shares_one_gate_per_sqlite_file_and_none_on_postgresql(tmp_pat
     finally:
         a.engine.dispose()
         b.engine.dispose()
+
+
+def test_a_read_phase_reads_beside_the_writer_and_other_transactions_wait(tmp_path: Path) -> None:
+    """`sqlite_read_phase(True)`: transactions begin deferred (WAL: no lock), so a read goes
+    through while another connection holds the write lock; outside it they begin IMMEDIATE and
+    wait for the writer (here: a 50 ms busy timeout, then 'database is locked')."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from ecotrack.core.db import in_sqlite_read_phase, sqlite_read_phase
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'phase.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    writer = engine.connect()
+    writer.begin()  # BEGIN IMMEDIATE: holds the write lock
+    writer.execute(text("INSERT INTO t VALUES (2)"))
+    try:
+        token = sqlite_read_phase(True)
+        try:
+            assert in_sqlite_read_phase()
+            with engine.connect() as reader:
+                assert reader.execute(text("SELECT count(*) FROM t")).scalar_one() == 1
+        finally:
+            sqlite_read_phase(False)
+            del token
+        assert not in_sqlite_read_phase()
+        with engine.connect() as other:
+            other.connection.dbapi_connection.execute("PRAGMA busy_timeout = 50")  # type: ignore[union-attr]
+            with pytest.raises(OperationalError, match="locked"):
+                other.execute(text("SELECT count(*) FROM t"))
+    finally:
+        writer.rollback()
+        writer.close()
+        engine.dispose()

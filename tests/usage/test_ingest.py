@@ -304,3 +304,26 @@ def test_every_field_is_stored_as_sent(client, org: Org, session) -> None:
     assert b.status == "model-not-registered"
     assert (b.energy_kwh_min, b.water_l_max, b.co2e_kg_min, b.co2e_kg_max) == (None,) * 4
     assert_rollups_equal_raw(session, org.id)
+
+
+def test_ingest_records_the_keys_last_use(client, org: Org, session) -> None:
+    """On SQLite the key check runs in a read phase (no write lock) and leaves the
+    `last_used_at` write to the ingest's write section; on PostgreSQL the check writes it.
+    Either way a batch marks the key used."""
+    from ecotrack.orgs.apikeys import parse_credential
+    from ecotrack.orgs.models import ApiKey
+
+    parsed = parse_credential(org.ingest_key)
+    assert parsed is not None
+    key_id = parsed[0]
+
+    def last_used():  # type: ignore[no-untyped-def]
+        session.expire_all()
+        return session.execute(
+            select(ApiKey.last_used_at).where(ApiKey.key_id == key_id)
+        ).scalar_one()
+
+    assert last_used() is None
+    r = post(client, org, [event()])
+    assert r.status_code == 200, r.text
+    assert last_used() is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -107,9 +108,27 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cursor.close()
 
 
+# True while the current task or thread only reads SQLite (see `sqlite_read_phase`).
+_SQLITE_READ_PHASE: ContextVar[bool] = ContextVar("ecotrack_sqlite_read_phase", default=False)
+
+
 def _sqlite_on_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrades under load.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read phase begins deferred instead: a reader in WAL mode takes no lock at all.
+    conn.exec_driver_sql("BEGIN" if _SQLITE_READ_PHASE.get() else "BEGIN IMMEDIATE")
+
+
+def sqlite_read_phase(active: bool) -> Token[bool]:
+    """Mark the current context (an asyncio task and the threadpool calls it makes from now
+    on) as reading only: SQLite transactions it begins are deferred and take no write lock,
+    so they run beside the writer. Code that would write in such a phase must not (e.g. the API
+    key check leaves its `last_used_at` touch to the caller's write). `_SQLITE_READ_PHASE.reset`
+    the returned token, or call again with False, to end it."""
+    return _SQLITE_READ_PHASE.set(active)
+
+
+def in_sqlite_read_phase() -> bool:
+    return _SQLITE_READ_PHASE.get()
 
 
 def create_db_engine(

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from ecotrack.core.db import utcnow
+from ecotrack.core.db import in_sqlite_read_phase, utcnow
 from ecotrack.core.errors import AppError, NotFoundError
 from ecotrack.core.pagination import Page, PageParams
 from ecotrack.core.settings import Settings
@@ -209,8 +209,10 @@ class ApiKeyService:
             )
         now = utcnow()
         interval = timedelta(seconds=settings.api_key_touch_interval_s)
-        if key.last_used_at is None or key.last_used_at < now - interval:
+        touch_due = key.last_used_at is None or key.last_used_at < now - interval
+        if touch_due and not in_sqlite_read_phase():
             repository.touch_api_key(session, api_key_id=key.id, now=now, before=now - interval)
+            touch_due = False
         return ApiKeyPrincipal(
             api_key_id=key.id,
             key_id=key.key_id,
@@ -220,7 +222,18 @@ class ApiKeyService:
             signed=key.signed,
             created_by_id=key.created_by_id,
             org_slug=org_slug,
+            touch_due=touch_due,
         )
+
+    def touch(self, session: Session, *, principal: ApiKeyPrincipal, settings: Settings) -> None:
+        """The `last_used_at` write a check in a SQLite read phase left due (at most one a
+        minute, as in `authenticate`)."""
+        if principal.touch_due:
+            now = utcnow()
+            before = now - timedelta(seconds=settings.api_key_touch_interval_s)
+            repository.touch_api_key(
+                session, api_key_id=principal.api_key_id, now=now, before=before
+            )
 
     @staticmethod
     def _signing_secret(key: ApiKey, settings: Settings) -> str:

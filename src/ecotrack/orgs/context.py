@@ -95,6 +95,9 @@ class ApiKeyPrincipal:
     signed: bool
     created_by_id: int | None
     org_slug: str = ""  # the organisation's slug (plan lookups), read with the key
+    # The key's `last_used_at` is due a write that the check left to the caller (a SQLite read
+    # phase: `ecotrack.core.db.sqlite_read_phase`); see `ApiKeyService.touch`.
+    touch_due: bool = False
 
     def allows(self, scope: ApiScope) -> bool:
         return scope in self.scopes or ApiScope.ADMIN in self.scopes

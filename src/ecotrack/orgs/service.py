@@ -563,6 +563,12 @@ class OrgsService:
         """The organisation's own LLMs, for `ModelCatalogue.with_custom_models`."""
         return override_service.llm_custom_models(session, org_id=org_id)
 
+    def touch_api_key(
+        self, session: Session, *, principal: ApiKeyPrincipal, settings: Settings
+    ) -> None:
+        """Write the key's `last_used_at` if its check left that due (SQLite read phase)."""
+        api_key_service.touch(session, principal=principal, settings=settings)
+
     def authenticate_api_key(
         self,
         session: Session,

@@ -13,6 +13,7 @@ from ecotrack.core.deps import AppSettings, DbSession, get_db
 from ecotrack.core.errors import problem_responses
 from ecotrack.core.settings import Settings
 from ecotrack.orgs.auth import OrgReader
+from ecotrack.orgs.service import orgs_service
 from ecotrack.usage.auth import Ingest, IngestContext, Slot
 from ecotrack.usage.schemas import (
     Dimension,
@@ -76,7 +77,7 @@ async def ingest(
     batch = await run_in_threadpool(_prepare, session, ctx, settings, get_db(request).dialect)
     await slot.acquire()
     try:
-        return await run_in_threadpool(_store_and_commit, session, batch)
+        return await run_in_threadpool(_store_and_commit, session, batch, ctx, settings)
     finally:
         slot.release()
 
@@ -96,9 +97,13 @@ def _prepare(
     )
 
 
-def _store_and_commit(session: Session, batch: PreparedBatch) -> IngestResult:
-    """The write section, committed (or rolled back) before the writer turn is given up."""
+def _store_and_commit(
+    session: Session, batch: PreparedBatch, ctx: IngestContext, settings: Settings
+) -> IngestResult:
+    """The write section, committed (or rolled back) before the writer turn is given up; with
+    it the key's `last_used_at` if its check (a SQLite read phase) left that due."""
     try:
+        orgs_service.touch_api_key(session, principal=ctx.key, settings=settings)
         result = usage_service.store(session, batch)
         session.commit()
     except BaseException:
