@@ -463,7 +463,7 @@ def run_one(kind: str, n: int, concurrency: int, workers: int, workdir: Path) ->
 # --- where one batch spends its server time (in process, no HTTP) -----------------------------
 
 STAGES = {
-    "service": ("decode_body", "parse_envelope", "validate_events", "enrich", "publish"),
+    "service": ("decode_body", "parse_and_validate", "enrich", "publish"),
     "repository": ("event_sums", "sqlite_event_params", "open_batch", "ensure_partitions",
                    "claim_keys", "insert_events", "upsert_rollups"),
 }  # fmt: skip

@@ -32,7 +32,7 @@ from ecotrack.factors.overrides import OverrideSet
 from ecotrack.orgs.service import orgs_service
 from ecotrack.usage import repository
 from ecotrack.usage.enrich import catalogue_for, enrich, zone_for_region
-from ecotrack.usage.ingest import decode_body, parse_envelope, validate_events
+from ecotrack.usage.ingest import decode_body, parse_and_validate, validate_events
 from ecotrack.usage.models import SUM_COLUMNS, UsageEvent
 from ecotrack.usage.schemas import (
     Dimension,
@@ -215,8 +215,19 @@ class UsageService:
     ) -> PreparedBatch:
         """`prepare` on a request body: gzip decoding (capped) and the envelope check first."""
         raw = decode_body(body, content_encoding, max_bytes=settings.usage_max_body_bytes)
-        items = parse_envelope(raw, max_events=settings.usage_max_events)
-        return self.prepare(org_id=org_id, items=items, settings=settings, org=org, dialect=dialect)
+        now = utcnow()
+        # msgspec decodes a clean batch straight into the rows; anything else goes through
+        # `parse_envelope` + `validate_events` (the per-field errors), same result either way.
+        rows, rejected = parse_and_validate(
+            raw,
+            max_events=settings.usage_max_events,
+            org_id=org_id,
+            now=now,
+            retention_days=settings.usage_retention_days,
+            future_skew_s=settings.usage_future_skew_s,
+            catalogue=org[1],
+        )
+        return self._prepared(org_id, rows, rejected, settings=settings, org=org, dialect=dialect)
 
     def ingest(
         self,
@@ -252,16 +263,28 @@ class UsageService:
         """Everything ingest computes without the database: validation, enrichment, the rollup
         sums and (SQLite) the insert parameters. Runs before the write section, so on SQLite,
         where writers take turns, another batch's writes overlap this one's preparation."""
-        now = now or utcnow()
-        overrides, catalogue = org
         rows, rejected = validate_events(
             items,
             org_id=org_id,
-            now=now,
+            now=now or utcnow(),
             retention_days=settings.usage_retention_days,
             future_skew_s=settings.usage_future_skew_s,
-            catalogue=catalogue,
+            catalogue=org[1],
         )
+        return self._prepared(org_id, rows, rejected, settings=settings, org=org, dialect=dialect)
+
+    def _prepared(
+        self,
+        org_id: int,
+        rows: list[dict[str, Any]],
+        rejected: list[RejectedEvent],
+        *,
+        settings: Settings,
+        org: tuple[OverrideSet, ModelCatalogue],
+        dialect: str,
+    ) -> PreparedBatch:
+        """Validated rows -> the batch: repeated ids dropped, enriched, summed."""
+        overrides, catalogue = org
         unique: dict[str, dict[str, Any]] = {}
         for row in rows:
             unique.setdefault(row["event_id"], row)
