@@ -9,9 +9,10 @@ A `WriteGate` queues writers before they reach SQLite:
 
 * in one process, an `asyncio.Lock` per event loop: first come, first served, and waiting holds
   no thread of the pool the endpoints run in;
-* across processes, an exclusive `flock` on a file next to the database (`<db>.write-gate`),
-  tried without blocking and retried every 0.5–2 ms, so the loop never blocks and a cancelled
-  request leaves nothing held.
+* across processes, an exclusive `flock` on a file next to the database (`<db>.write-gate`):
+  tried without blocking, and when another process holds it, waited for in the kernel on a
+  thread of the gate's own, so the loop never blocks, the waiter wakes as soon as the lock is
+  given back, and a cancelled request leaves nothing held.
 
 Only code paths that opt in use the gate (ingest); any other writer still meets SQLite's busy
 timeout, which is as before.
@@ -24,14 +25,12 @@ import fcntl
 import os
 import threading
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from ecotrack.core.db import Database
-
-_RETRY_FIRST_S = 0.0005
-_RETRY_MAX_S = 0.002
 
 
 class Turn:
@@ -66,6 +65,8 @@ class WriteGate:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        # One waiter per process at a time (the asyncio lock is held while waiting).
+        self._waiter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-gate")
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
@@ -88,18 +89,27 @@ class WriteGate:
         # A descriptor per turn: flock belongs to the open file, so threads of one process
         # sharing a descriptor would not exclude each other.
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        delay = _RETRY_FIRST_S
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return fd
-                except BlockingIOError:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, _RETRY_MAX_S)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            pass
         except BaseException:
             os.close(fd)
             raise
+        # Held by another process: wait in the kernel (woken the moment it is given back; a
+        # retry loop here lost the race to the holder's next request again and again, p99 ×3)
+        # on this gate's own thread, so the event loop and the endpoints' pool stay free.
+        waiting = asyncio.get_running_loop().run_in_executor(
+            self._waiter, fcntl.flock, fd, fcntl.LOCK_EX
+        )
+        try:
+            await asyncio.shield(waiting)
+        except BaseException:
+            # Cancelled (or failed): whenever the wait ends, give the lock back.
+            waiting.add_done_callback(lambda _done: os.close(fd))
+            raise
+        return fd
 
 
 _gates: dict[str, WriteGate] = {}
