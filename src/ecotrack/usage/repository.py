@@ -408,8 +408,9 @@ def _event_sums(
 ) -> dict[tuple[Any, ...], list[Any]]:
     """Event rows summed per `keys`: {key: [calls, calls_unknown, tokens_in, ... co2e_kg_max]}."""
     acc: dict[tuple[Any, ...], list[Any]] = {}
+    key_of = operator.itemgetter(*keys) if len(keys) > 1 else lambda r: (r[keys[0]],)
     for r in rows:
-        k = tuple([r[c] for c in keys])
+        k = key_of(r)
         s = acc.get(k)
         if s is None:
             s = acc[k] = [0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]

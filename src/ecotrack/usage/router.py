@@ -74,12 +74,21 @@ async def ingest(
 ) -> IngestResult:
     """Store a batch of LLM-call events. Valid events are committed before the answer, even
     when others are rejected; an id already stored is counted as a duplicate."""
-    batch = await run_in_threadpool(_prepare, session, ctx, settings, get_db(request).dialect)
+    dialect = get_db(request).dialect
+    if not slot.gated:  # PostgreSQL: prepare and write in one trip to the thread pool
+        return await run_in_threadpool(_prepare_store_and_commit, session, ctx, settings, dialect)
+    batch = await run_in_threadpool(_prepare, session, ctx, settings, dialect)
     await slot.acquire()
     try:
         return await run_in_threadpool(_store_and_commit, session, batch, ctx, settings)
     finally:
         slot.release()
+
+
+def _prepare_store_and_commit(
+    session: Session, ctx: IngestContext, settings: Settings, dialect: str
+) -> IngestResult:
+    return _store_and_commit(session, _prepare(session, ctx, settings, dialect), ctx, settings)
 
 
 def _prepare(
