@@ -327,3 +327,32 @@ def test_ingest_records_the_keys_last_use(client, org: Org, session) -> None:
     r = post(client, org, [event()])
     assert r.status_code == 200, r.text
     assert last_used() is not None
+
+
+def test_awkward_values_are_rejected_per_event_not_500(client, org: Org, session) -> None:
+    """Found by the fast path's differential tests: metadata nested past orjson's limit and a
+    `ts` that overflows once converted to UTC raised out of validation (500s); unix times
+    and `true` as a latency were taken. Each is now the event's own rejection."""
+    bad = [
+        event(metadata="DEEP"),  # replaced in the JSON text: orjson cannot write it
+        event(ts="0001-01-01T00:00:00+01:00"),
+        event(ts=1_700_000_000),
+        event(ts="1700000000"),
+        event(latency_ms=True),
+    ]
+    good = event(metadata={" spaced ": 1, "spaced": 2}, latency_ms=5)
+    deep = b'{"a":' * 300 + b"{}" + b"}" * 300
+    r = client.post(
+        INGEST,
+        content=batch([*bad, good]).replace(b'"DEEP"', deep),
+        headers={**org.key_headers(), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["accepted"] == 1
+    assert [x["index"] for x in body["rejected"]] == [0, 1, 2, 3, 4]
+    locs = [x["errors"][0]["loc"] for x in body["rejected"]]
+    assert locs == [["metadata"], ["ts"], ["ts"], ["ts"], ["latency_ms"]]
+    row = session.execute(select(UsageEvent).where(UsageEvent.event_id == good["id"])).scalar_one()
+    assert row.meta == {" spaced ": 1, "spaced": 2}  # keys kept as sent, none merged
+    assert row.latency_ms == 5.0

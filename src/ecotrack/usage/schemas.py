@@ -7,13 +7,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, NotRequired
 
 import orjson
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from typing_extensions import TypedDict
 
 MAX_METADATA_BYTES = 4096
@@ -23,14 +31,35 @@ Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 Text128 = Annotated[str, Field(min_length=1, max_length=128)]
 
 
+_RFC3339_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]")
+
+
+def _rfc3339_text(value: Any) -> Any:
+    """`ts` is an RFC 3339 string: pydantic would also read unix times (numbers or digit
+    strings) as dates, which the API does not promise and a client sends by mistake."""
+    if not isinstance(value, str) or not _RFC3339_START.match(value):
+        raise ValueError("ts must be an RFC 3339 date-time string, e.g. 2026-11-30T12:00:00Z")
+    return value
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("ts needs a UTC offset (RFC 3339), e.g. 2026-11-30T12:00:00Z")
+    try:
+        value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ValueError("ts is out of range once converted to UTC") from None
     return value
 
 
 def _small(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if value is not None and len(orjson.dumps(value)) > MAX_METADATA_BYTES:
+    if value is None:
+        return value
+    try:
+        size = len(orjson.dumps(value))
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes (254 levels)
+        raise ValueError("metadata is nested too deeply") from None
+    if size > MAX_METADATA_BYTES:
         raise ValueError(f"metadata is larger than {MAX_METADATA_BYTES} bytes as JSON")
     return value
 
@@ -45,6 +74,7 @@ class IngestEvent(TypedDict):
     id: Annotated[str, Field(min_length=1, max_length=128, description="Client-chosen id")]
     ts: Annotated[
         datetime,
+        BeforeValidator(_rfc3339_text),
         AfterValidator(_aware),
         Field(description="When the call happened (RFC 3339 with offset)"),
     ]
@@ -58,7 +88,7 @@ class IngestEvent(TypedDict):
     region: NotRequired[
         Annotated[str | None, Field(max_length=64, description="Cloud region, e.g. us-east-1")]
     ]
-    latency_ms: NotRequired[Annotated[float | None, Field(gt=0, le=86_400_000)]]
+    latency_ms: NotRequired[Annotated[float | None, Field(gt=0, le=86_400_000, strict=True)]]
     user: NotRequired[
         Annotated[str | None, Field(max_length=256, description="External id or email")]
     ]
@@ -66,7 +96,8 @@ class IngestEvent(TypedDict):
     app: NotRequired[Annotated[str | None, Field(max_length=128)]]
     metadata: NotRequired[
         Annotated[
-            dict[str, Any] | None,
+            # Keys kept as sent (the model's whitespace stripping would merge " a" into "a").
+            dict[Annotated[str, StringConstraints(strip_whitespace=False)], Any] | None,
             AfterValidator(_small),
             Field(description="JSON object, at most 4 KiB"),
         ]
