@@ -15,14 +15,15 @@ For each database (a SQLite file and a throwaway PostgreSQL database):
 Events come in time order by default (`--order stream`: what SDKs send, a batch covers about
 43 minutes) or scattered over 30 days in every batch (`--order scatter`, a random-order
 backfill: the rollups' worst case); results go to `ingest.json` / `ingest_scatter.json`.
-`ecotrack serve` runs 2 workers on PostgreSQL (the machine's two cores) and 1 on SQLite (one
-writer: a second process added ~8 % throughput and tripled the p99) unless told otherwise.
+`ecotrack serve` runs 2 workers on both databases (the machine's two cores; on SQLite the
+workers take turns at the write gate, one preparing a batch while the other writes) and the
+client 3 connections, unless told otherwise.
 
     python -m benchmarks.ingest --stages 40 [--db ...]   # per-stage server time, in process
     python -m benchmarks.ingest [--events 1000000] [--db sqlite,postgresql]
                                 [--order stream|scatter]
-                                [--concurrency N | sqlite=2,postgresql=3]
-                                [--workers N | sqlite=1,postgresql=2]
+                                [--concurrency N | sqlite=3,postgresql=3]
+                                [--workers N | sqlite=2,postgresql=2] [--keep]
 """
 
 from __future__ import annotations
@@ -553,13 +554,13 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument(
         "--concurrency",
-        default="sqlite=2,postgresql=3",
-        help="client connections: N for every database, or e.g. sqlite=2,postgresql=3",
+        default="sqlite=3,postgresql=3",
+        help="client connections: N for every database, or e.g. sqlite=3,postgresql=3",
     )
     parser.add_argument(
         "--workers",
-        default="sqlite=1,postgresql=2",
-        help="`ecotrack serve --workers`: N for every database, or e.g. sqlite=1,postgresql=2",
+        default="sqlite=2,postgresql=2",
+        help="`ecotrack serve --workers`: N for every database, or e.g. sqlite=2,postgresql=2",
     )
     parser.add_argument(
         "--order", choices=ORDERS, default="stream", help="events in time order or scattered"
