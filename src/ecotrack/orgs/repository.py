@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -416,6 +416,19 @@ def factor_overrides(
         rows = list(session.execute(stmt).scalars())
         return rows, len(rows)
     return _page(session, stmt, limit=limit, offset=offset)
+
+
+_HAS_FACTOR_LAYERS = select(
+    select(FactorOverride.id).where(FactorOverride.org_id == bindparam("org")).exists(),
+    select(CustomModel.id).where(CustomModel.org_id == bindparam("org")).exists(),
+)
+
+
+def has_factor_layers(session: Session, org_id: int) -> tuple[bool, bool]:
+    """Whether the organisation has any factor override / custom model: one Core statement
+    (built once) on the session's connection, no ORM."""
+    row = session.connection().execute(_HAS_FACTOR_LAYERS, {"org": org_id}).one()
+    return bool(row[0]), bool(row[1])
 
 
 def override_replacing(

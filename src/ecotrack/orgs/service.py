@@ -555,6 +555,20 @@ class OrgsService:
         team = repository.get_team(session, team_id)
         return None if team is None else team.org_id
 
+    def factor_layers_for(
+        self, session: Session, *, org_id: int, org_slug: str | None = None
+    ) -> tuple[OverrideSet, list[LLMCustomModel]]:
+        """`factor_overrides_for` and `custom_models_for` together. Given the slug, an
+        organisation with neither (most) costs one existence query instead of three reads."""
+        if org_slug:
+            has_overrides, has_models = repository.has_factor_layers(session, org_id)
+            if not has_overrides and not has_models:
+                return OverrideSet(org_slug), []
+        return (
+            self.factor_overrides_for(session, org_id=org_id),
+            self.custom_models_for(session, org_id=org_id),
+        )
+
     def factor_overrides_for(self, session: Session, *, org_id: int) -> OverrideSet:
         """The organisation's factors as the calculation engine's override layer."""
         return override_service.override_set(session, org_id=org_id)

@@ -89,7 +89,7 @@ async def ingest_context(
     phase before returning."""
     org = None
     if slot.gated:
-        org = await run_in_threadpool(_context_and_commit, session, key.org_id)
+        org = await run_in_threadpool(_context_and_commit, session, key)
         sqlite_read_phase(False)
     plan, limit = usage_service.plan_limit(settings, org_slug=key.org_slug)
     request.app.state.rate_limiter.hit(f"usage-ingest:{key.org_id}", limit=limit, window_s=60)
@@ -103,8 +103,10 @@ async def ingest_context(
     )
 
 
-def _context_and_commit(session: Session, org_id: int) -> tuple[OverrideSet, ModelCatalogue]:
-    context = usage_service.org_context(session, org_id=org_id)
+def _context_and_commit(
+    session: Session, key: ApiKeyPrincipal
+) -> tuple[OverrideSet, ModelCatalogue]:
+    context = usage_service.org_context(session, org_id=key.org_id, org_slug=key.org_slug)
     session.commit()  # ends the read transaction (SQLite: a deferred one, no lock held)
     return context
 

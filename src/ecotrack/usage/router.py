@@ -95,7 +95,9 @@ def _prepare(
     session: Session, ctx: IngestContext, settings: Settings, dialect: str
 ) -> PreparedBatch:
     """The organisation's context (unless read already: SQLite), then the batch prepared."""
-    org = ctx.org or usage_service.org_context(session, org_id=ctx.org_id)
+    org = ctx.org or usage_service.org_context(
+        session, org_id=ctx.org_id, org_slug=ctx.key.org_slug
+    )
     return usage_service.prepare_body(
         org_id=ctx.org_id,
         body=ctx.body,

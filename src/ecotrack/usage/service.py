@@ -165,11 +165,16 @@ class PreparedBatch:
 class UsageService:
     # --- ingest ---------------------------------------------------------------------------
 
-    def org_context(self, session: Session, *, org_id: int) -> tuple[OverrideSet, ModelCatalogue]:
-        """The organisation's factor overrides (its slug in `.org`) and model catalogue."""
-        overrides = orgs_service.factor_overrides_for(session, org_id=org_id)
-        catalogue = catalogue_for(orgs_service.custom_models_for(session, org_id=org_id))
-        return overrides, catalogue
+    def org_context(
+        self, session: Session, *, org_id: int, org_slug: str | None = None
+    ) -> tuple[OverrideSet, ModelCatalogue]:
+        """The organisation's factor overrides (its slug in `.org`) and model catalogue
+        (`org_slug`, when the caller knows it, saves the reads for organisations without
+        overrides or custom models)."""
+        overrides, models = orgs_service.factor_layers_for(
+            session, org_id=org_id, org_slug=org_slug
+        )
+        return overrides, catalogue_for(models)
 
     def plan_limit(self, settings: Settings, *, org_slug: str) -> tuple[str, int]:
         """The organisation's plan and its ingest requests per minute."""
