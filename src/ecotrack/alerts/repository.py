@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,9 +71,14 @@ def enabled_alerts(session: Session, *, org_id: int) -> list[Alert]:
     return list(session.execute(stmt).scalars())
 
 
+# Asked after every ingested batch: built once, run on the Core connection (no ORM layer).
+_HAS_ENABLED = (
+    select(Alert.id).where(Alert.org_id == bindparam("org"), Alert.enabled.is_(True)).limit(1)
+)
+
+
 def has_enabled_alerts(session: Session, *, org_id: int) -> bool:
-    stmt = select(Alert.id).where(Alert.org_id == org_id, Alert.enabled.is_(True)).limit(1)
-    return session.execute(stmt).first() is not None
+    return session.connection().execute(_HAS_ENABLED, {"org": org_id}).first() is not None
 
 
 def orgs_with_enabled_alerts(session: Session) -> list[int]:
