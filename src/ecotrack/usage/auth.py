@@ -25,9 +25,10 @@ class IngestContext:
     org_id: int
     plan: str
     key: ApiKeyPrincipal
-    # The organisation's factor overrides and model catalogue: read here on SQLite (under the
-    # writer turn, whose transaction takes the write lock); None on PostgreSQL, where the
-    # endpoint reads them in the thread that prepares the batch (one thread hop fewer).
+    # The organisation's factor overrides and model catalogue: read here on SQLite (in the
+    # read phase, so that preparing the batch, outside the write gate, touches no database);
+    # None on PostgreSQL, where the endpoint reads them in the thread that prepares and writes
+    # the batch (one thread hop fewer).
     org: tuple[OverrideSet, ModelCatalogue] | None
     content_encoding: str | None
     body: bytes
