@@ -189,8 +189,8 @@ def validate_events(
 # pydantic (on orjson's output) disagree on a few inputs; each is either rejected by the structs
 # (and so goes the slow way) or detected below:
 #
-# - pydantic strips the whitespace around every string (`str_strip_whitespace`), top-level
-#   metadata keys included, and checks the lengths afterwards; msgspec does not strip. Any
+# - pydantic strips the whitespace around every string field (`str_strip_whitespace`; not
+#   metadata keys) and checks the lengths afterwards; msgspec does not strip. Any
 #   string starting or ending with a character `str.isspace` knows goes the slow way (that set
 #   holds every character pydantic strips, plus U+001C..U+001F, which it keeps).
 # - `ts`: msgspec reads RFC 3339 only (pydantic also takes unix numbers, `_` or `,`, ...: those
@@ -199,8 +199,8 @@ def validate_events(
 #   the slow way. `ts` is decoded as a string so that this can be checked.
 # - `metadata` is kept as raw JSON and parsed by orjson, like the slow path, so huge integers,
 #   duplicate keys and floats come out the same; deep nesting (whose limit in orjson counts from
-#   the document's root), a metadata object too large, not an object, or with a top-level key
-#   pydantic would strip goes the slow way.
+#   the document's root), a metadata object too large or not an object goes the slow way.
+#   Its keys are kept as sent on both paths (none are trimmed).
 # - `tokens_*` take JSON integers only (no `5.0`, no `true`), `latency_ms` JSON numbers only
 #   (pydantic also takes `true` and numeric strings: those go the slow way).
 # - anything else msgspec refuses (invalid JSON, unknown or missing fields, bad types, values out
@@ -252,9 +252,6 @@ def _metadata(raw: msgspec.Raw) -> dict[str, Any] | None:
         return None
     if type(value) is not dict:
         raise _Unclean
-    for key in value:
-        if key.strip() != key:
-            raise _Unclean
     if len(orjson.dumps(value)) > MAX_METADATA_BYTES:
         raise _Unclean
     return value
