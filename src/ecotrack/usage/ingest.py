@@ -102,6 +102,54 @@ def _error(loc: list[str | int], msg: str, type_: str = "value_error") -> EventE
     return EventError(loc=loc, msg=msg, type=type_)
 
 
+_MISSING: Any = object()
+
+
+class _EventChecks:
+    """What an event must pass beyond its schema, for both decoding paths: `ts` within the
+    retention period and at most the skew ahead, a known `zone`; and the zone to compute with
+    (the zone's, or the cloud region's country). Lookups are remembered for the batch."""
+
+    __slots__ = ("_catalogue", "_mixes", "_newest", "_oldest", "_regions", "_retention_days")
+
+    def __init__(
+        self, *, now: datetime, retention_days: int, future_skew_s: int, catalogue: ModelCatalogue
+    ) -> None:
+        self._oldest = now - timedelta(days=retention_days)
+        self._newest = now + timedelta(seconds=future_skew_s)
+        self._retention_days = retention_days
+        self._catalogue = catalogue
+        self._mixes: dict[str, ElectricityMix | None] = {}
+        self._regions: dict[str, str | None] = {}
+
+    def __call__(
+        self, ts: datetime, zone: str | None, region: str | None
+    ) -> tuple[datetime, list[EventError] | None, str | None]:
+        """(`ts` in UTC, the problems or None, the zone to compute with)."""
+        if ts.tzinfo is not UTC:
+            ts = ts.astimezone(UTC)
+        problems = None
+        if ts < self._oldest:
+            days = self._retention_days
+            problems = [_error(["ts"], f"older than the retention period ({days} d)")]
+        elif ts > self._newest:
+            problems = [_error(["ts"], "in the future")]
+        zone_req = None
+        if zone:
+            mix = self._mixes.get(zone, _MISSING)
+            if mix is _MISSING:
+                mix = self._mixes[zone] = self._catalogue.mix(zone)
+            if mix is None:
+                problems = [*(problems or []), _error(["zone"], f"unknown zone {zone!r}")]
+            else:
+                zone_req = mix.zone
+        elif region:
+            zone_req = self._regions.get(region, _MISSING)
+            if zone_req is _MISSING:
+                zone_req = self._regions[region] = zone_for_region(region)
+        return ts, problems, zone_req
+
+
 def validate_events(
     items: list[Any],
     *,
@@ -127,28 +175,13 @@ def validate_events(
             )
         good = [i for i in range(len(items)) if i not in errors]
         parsed = _EVENTS.validate_python([items[i] for i in good])
-    oldest = now - timedelta(days=retention_days)
-    newest = now + timedelta(seconds=future_skew_s)
+    checks = _EventChecks(
+        now=now, retention_days=retention_days, future_skew_s=future_skew_s, catalogue=catalogue
+    )
     rows: list[dict[str, Any]] = []
     for index, event in zip(good, parsed, strict=True):
-        ts = event["ts"]
-        if ts.tzinfo is not UTC:
-            ts = ts.astimezone(UTC)
-        problems = []
-        if ts < oldest:
-            problems.append(_error(["ts"], f"older than the retention period ({retention_days} d)"))
-        elif ts > newest:
-            problems.append(_error(["ts"], "in the future"))
-        zone_req = None
         zone, region = event.get("zone"), event.get("region")
-        if zone:
-            mix = catalogue.mix(zone)
-            if mix is None:
-                problems.append(_error(["zone"], f"unknown zone {zone!r}"))
-            else:
-                zone_req = mix.zone
-        elif region:
-            zone_req = zone_for_region(region)
+        ts, problems, zone_req = checks(event["ts"], zone, region)
         if problems:
             errors[index] = problems
             continue
@@ -281,9 +314,6 @@ def _edge_whitespace(events: list[_Event]) -> bool:
     return False
 
 
-_MISSING: Any = object()
-
-
 def _fast_path(
     raw: bytes,
     *,
@@ -305,10 +335,9 @@ def _fast_path(
     times: list[datetime] = msgspec.convert(stamps, _STAMPS)
     if _may_hold_whitespace(raw) and _edge_whitespace(events):
         raise _Unclean
-    oldest = now - timedelta(days=retention_days)
-    newest = now + timedelta(seconds=future_skew_s)
-    mixes: dict[str, ElectricityMix | None] = {}
-    regions: dict[str, str | None] = {}
+    checks = _EventChecks(
+        now=now, retention_days=retention_days, future_skew_s=future_skew_s, catalogue=catalogue
+    )
     # Copying a template and filling it in is faster than a 19-key literal; same key order.
     template: dict[str, Any] = {
         "org_id": org_id,
@@ -333,29 +362,9 @@ def _fast_path(
     }
     rows: list[dict[str, Any]] = []
     rejected: list[RejectedEvent] = []
-    for index, (event, ts) in enumerate(zip(events, times, strict=True)):
-        if ts.tzinfo is not UTC:
-            ts = ts.astimezone(UTC)
-        problems = None
-        if ts < oldest:
-            problems = [_error(["ts"], f"older than the retention period ({retention_days} d)")]
-        elif ts > newest:
-            problems = [_error(["ts"], "in the future")]
+    for index, (event, stamp) in enumerate(zip(events, times, strict=True)):
         zone, region = event.zone, event.region
-        zone_req = None
-        if zone:
-            mix = mixes.get(zone, _MISSING)
-            if mix is _MISSING:
-                mix = mixes[zone] = catalogue.mix(zone)
-            if mix is None:
-                problems = problems or []
-                problems.append(_error(["zone"], f"unknown zone {zone!r}"))
-            else:
-                zone_req = mix.zone
-        elif region:
-            zone_req = regions.get(region, _MISSING)
-            if zone_req is _MISSING:
-                zone_req = regions[region] = zone_for_region(region)
+        ts, problems, zone_req = checks(stamp, zone, region)
         meta = _metadata(event.metadata) if event.metadata else None
         if problems:
             # The slow path reports the id as sent: it is this one (no whitespace, 1-128 long).
