@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import math
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +44,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -100,35 +103,25 @@ def gen_events(start: int, n: int, run: str, now: datetime) -> list[dict[str, An
 # --- the client process ---------------------------------------------------------------------
 
 
-def _no_delay_connection() -> Any:
-    import http.client
-    import socket
+class _NoDelayConnection(http.client.HTTPConnection):
+    """`http.client` writes the headers and the body in two sends: without TCP_NODELAY the body
+    waits for the server's delayed ACK of the headers (tens of ms a request)."""
 
-    class NoDelayConnection(http.client.HTTPConnection):
-        """`http.client` writes the headers and the body in two sends: without TCP_NODELAY
-        the body waits for the server's delayed ACK of the headers (tens of ms a request)."""
-
-        def connect(self) -> None:
-            super().connect()
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    return NoDelayConnection
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def client_main(args: argparse.Namespace) -> None:
     """Send the prepared batches over `--concurrency` keep-alive connections. The client is
     `http.client` with bodies serialised up front: it shares the machine's two cores with the
     server and the database, and httpx spent about three times the CPU per request."""
-    import http.client
-    from urllib.parse import urlsplit
-
     now = datetime.fromisoformat(args.now)
     batches = [
         orjson.dumps({"events": gen_events(s, min(BATCH, args.events - s), args.run, now)})
         for s in range(0, args.events, BATCH)
     ]
     target = urlsplit(args.url)
-    _NoDelayConnection = _no_delay_connection()  # noqa: N806 - a class
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()

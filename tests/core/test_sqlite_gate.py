@@ -153,14 +153,13 @@ def test_a_read_phase_reads_beside_the_writer_and_other_transactions_wait(tmp_pa
     writer.begin()  # BEGIN IMMEDIATE: holds the write lock
     writer.execute(text("INSERT INTO t VALUES (2)"))
     try:
-        token = sqlite_read_phase(True)
+        sqlite_read_phase(True)
         try:
             assert in_sqlite_read_phase()
             with engine.connect() as reader:
                 assert reader.execute(text("SELECT count(*) FROM t")).scalar_one() == 1
         finally:
             sqlite_read_phase(False)
-            del token
         assert not in_sqlite_read_phase()
         with engine.connect() as other:
             other.connection.dbapi_connection.execute("PRAGMA busy_timeout = 50")  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -118,13 +118,12 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if _SQLITE_READ_PHASE.get() else "BEGIN IMMEDIATE")
 
 
-def sqlite_read_phase(active: bool) -> Token[bool]:
+def sqlite_read_phase(active: bool) -> None:
     """Mark the current context (an asyncio task and the threadpool calls it makes from now
-    on) as reading only: SQLite transactions it begins are deferred and take no write lock,
-    so they run beside the writer. Code that would write in such a phase must not (e.g. the API
-    key check leaves its `last_used_at` touch to the caller's write). `_SQLITE_READ_PHASE.reset`
-    the returned token, or call again with False, to end it."""
-    return _SQLITE_READ_PHASE.set(active)
+    on) as reading only, or end that with False: SQLite transactions it begins are deferred and
+    take no write lock, so they run beside the writer. Code that would write in such a phase
+    must not (e.g. the API key check leaves its `last_used_at` touch to the caller's write)."""
+    _SQLITE_READ_PHASE.set(active)
 
 
 def in_sqlite_read_phase() -> bool:
