@@ -229,37 +229,48 @@ def test_a_batch_of_an_organisation_deleted_meanwhile_stores_nothing(
     assert not any(_usage_rows(session, org.id).values())
 
 
+def _second_waits_for_first(engine, first, work, what: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Run `work(session)` in a second transaction on another thread while `first` is open;
+    check it waits for `first`, commit `first`, and return {"result": …} or {"error": …}."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        with Session(engine) as s2:
+            try:
+                outcome["result"] = work(s2)
+                s2.commit()
+            except Exception as exc:  # noqa: BLE001 - reported by the caller's assertion
+                outcome["error"] = exc
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    worker.join(0.5)
+    assert worker.is_alive(), f"the second {what} should wait for the first"
+    first.commit()
+    worker.join(10)
+    return outcome
+
+
 @pytest.mark.postgres_only
 def test_two_transactions_creating_the_same_partition_do_not_fail(engine) -> None:
     """The second creator waits for the first and then finds the partition there (before, its
     `CREATE TABLE IF NOT EXISTS` failed on the catalogue once the first committed: a 500 seen
     in the ingest benchmark with two server workers)."""
-    import threading
-
     from sqlalchemy.orm import Session
 
     month = date(2019, 1, 1)
     name = repository.partition_name(month)
-    outcome: dict[str, object] = {}
     first = Session(engine)
     try:
         assert repository.ensure_partitions(first, [month]) == [name]  # uncommitted
-
-        def second() -> None:
-            with Session(engine) as s2:
-                try:
-                    outcome["created"] = repository.ensure_partitions(s2, [month])
-                    s2.commit()
-                except Exception as exc:  # noqa: BLE001 - reported by the assertion
-                    outcome["error"] = exc
-
-        worker = threading.Thread(target=second)
-        worker.start()
-        worker.join(0.5)
-        assert worker.is_alive(), "the second creator should wait for the first"
-        first.commit()
-        worker.join(10)
-        assert outcome == {"created": []}
+        outcome = _second_waits_for_first(
+            engine, first, lambda s2: repository.ensure_partitions(s2, [month]), "creator"
+        )
+        assert outcome == {"result": []}
     finally:
         first.close()
         with engine.begin() as conn:
@@ -268,11 +279,10 @@ def test_two_transactions_creating_the_same_partition_do_not_fail(engine) -> Non
 
 @pytest.mark.postgres_only
 def test_concurrent_batches_sharing_ids_store_each_event_once(engine, settings) -> None:
-    """Keys are claimed by an optimistic COPY: a batch whose ids another open transaction is
-    inserting waits for it, then (that one committed) falls back to `ON CONFLICT` and counts
-    the shared ids as duplicates; nothing is stored twice and the rollups stay exact."""
-    import threading
-
+    """A batch whose ids another open transaction is inserting waits for it, then (that one
+    committed) counts the shared ids as duplicates: on PostgreSQL the optimistic key COPY fails
+    on them and the claim falls back to `ON CONFLICT`. Nothing is stored twice and the rollups
+    stay exact."""
     from sqlalchemy.orm import Session
 
     slug = f"conc-{uuid.uuid4().hex[:8]}"
@@ -283,7 +293,6 @@ def test_concurrent_batches_sharing_ids_store_each_event_once(engine, settings) 
         org_id = org.id
     first_events = [event(id=f"a{i}") for i in range(50)]
     second_events = [event(id=f"a{i}") for i in range(25, 75)]  # ids a25…a49 in both
-    outcome: dict[str, object] = {}
 
     def prepared(items):  # type: ignore[no-untyped-def]
         with Session(engine) as s:
@@ -295,21 +304,10 @@ def test_concurrent_batches_sharing_ids_store_each_event_once(engine, settings) 
     first = Session(engine)
     try:
         assert usage_service.store(first, prepared(first_events)).accepted == 50
-
-        def second() -> None:
-            with Session(engine) as s2:
-                try:
-                    outcome["result"] = usage_service.store(s2, prepared(second_events))
-                    s2.commit()
-                except Exception as exc:  # noqa: BLE001 - reported by the assertion
-                    outcome["error"] = exc
-
-        worker = threading.Thread(target=second)
-        worker.start()
-        worker.join(0.5)
-        assert worker.is_alive(), "the second batch should wait for the first's keys"
-        first.commit()
-        worker.join(10)
+        second = prepared(second_events)
+        outcome = _second_waits_for_first(
+            engine, first, lambda s2: usage_service.store(s2, second), "batch"
+        )
         result = outcome["result"]
         assert (result.accepted, result.duplicates) == (25, 25)  # type: ignore[attr-defined]
         with Session(engine) as s:
