@@ -212,3 +212,22 @@ def test_provenance_counts_every_event_of_the_period_by_its_data(
         sum(r[5] for r in usage_service.provenance(session, org_id=org.id, start=last, end=end))
         == 3
     )
+
+
+def test_summary_figures_are_typed_and_in_the_models_field_order(session, org: Org, loaded) -> None:
+    """The summary reads its sums positionally (SQL column order = `SUM_COLUMNS`) into the
+    response fields: the two orders must agree, and counts come back as ints, figures as
+    floats on both databases (PostgreSQL's SUM of a BIGINT would be a Decimal)."""
+    from ecotrack.usage.models import SUM_COLUMNS
+    from ecotrack.usage.schemas import UsageFigures
+
+    assert tuple(UsageFigures.model_fields) == SUM_COLUMNS
+    groups, totals = usage_service.summary_with_totals(
+        session, org_id=org.id, start=loaded["start"], end=loaded["end"], group_by="day",
+        filters=UsageFilters(),
+    )  # fmt: skip
+    for figures in (*groups, totals):
+        assert all(type(getattr(figures, f)) is int for f in SUM_COLUMNS[:4])
+        assert all(type(getattr(figures, f)) is float for f in SUM_COLUMNS[4:])
+    assert [g.start for g in groups] == sorted(g.start for g in groups)
+    assert groups[0].tokens_out == sum(100 * (i + 1) for i in range(3)) + 100 + 200
