@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text, update
 
 from ecotrack.core import jobs
 from ecotrack.core.db import Database, utcnow
+from ecotrack.core.deps import DbSession
 from ecotrack.core.jobs import EmbeddedRunner, JobRecord, JobSchedule, enqueue, task
 from ecotrack.system.models import ProbeRun
 
@@ -152,3 +153,37 @@ def test_sqlite_runs_in_wal_mode(db: Database) -> None:
 def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"), db.unit_of_work() as s:
         s.add(JobRecord(name="system.probe", args=[], kwargs={}, run_after=datetime(2020, 1, 1)))
+
+
+def test_request_session_commits_before_the_answer_and_rolls_back_a_failed_request(
+    db: Database,
+) -> None:
+    """`DbSession` (opened on the event loop, ended in the thread pool): a request's writes are
+    committed when its answer arrives, a request that fails after flushing leaves nothing, and
+    the jobs it enqueued go only with the commit."""
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    app = FastAPI()
+    app.state.db = db
+
+    @app.post("/ok/{token}")
+    def ok(token: str, session: DbSession) -> dict[str, str]:
+        session.add(ProbeRun(token=token, runs=0))
+        enqueue(session, "system.probe", token)
+        return {"token": token}
+
+    @app.post("/fail/{token}")
+    def fail(token: str, session: DbSession) -> None:
+        session.add(ProbeRun(token=token, runs=0))
+        session.flush()
+        enqueue(session, "system.probe", token)
+        raise RuntimeError("fails after a flush")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post("/ok/kept").status_code == 200
+        assert count(db, ProbeRun) == 1  # committed by the time the answer came
+        assert client.post("/fail/lost").status_code == 500
+    with db.session_factory() as s:
+        assert list(s.scalars(select(ProbeRun.token))) == ["kept"]
+        assert [j.args for j in s.scalars(select(JobRecord))] == [["kept"]]

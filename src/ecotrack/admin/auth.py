@@ -14,6 +14,7 @@ import threading
 import time
 
 from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 
 from ecotrack.admin.service import MaintenanceState, admin_service
 from ecotrack.core.errors import ServiceUnavailable
@@ -33,16 +34,23 @@ class MaintenanceMode(ServiceUnavailable):
 
 
 def maintenance_state(app: FastAPI) -> MaintenanceState:
+    cached = _cached_state(app)
+    if cached is not None:
+        return cached
     settings: Settings = app.state.settings
-    cached: tuple[float, MaintenanceState] | None = getattr(app.state, "maintenance", None)
-    now = time.monotonic()
-    if cached is not None and cached[0] > now:
-        return cached[1]
     with _lock:
+        now = time.monotonic()
         with app.state.db.session_factory() as session:
             state = admin_service.maintenance_state(session)
         app.state.maintenance = (now + settings.maintenance_cache_s, state)
     return state
+
+
+def _cached_state(app: FastAPI) -> MaintenanceState | None:
+    cached: tuple[float, MaintenanceState] | None = getattr(app.state, "maintenance", None)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    return None
 
 
 def remember_maintenance_state(app: FastAPI, state: MaintenanceState) -> None:
@@ -51,14 +59,23 @@ def remember_maintenance_state(app: FastAPI, state: MaintenanceState) -> None:
     app.state.maintenance = (time.monotonic() + settings.maintenance_cache_s, state)
 
 
-def maintenance_guard(request: Request) -> None:
-    state = maintenance_state(request.app)
+async def maintenance_guard(request: Request) -> None:
+    """Async: on the event loop while the cached mode is fresh (nearly every request); the
+    database reads (the mode when the cache has expired, an admin's account during maintenance)
+    go to the thread pool."""
+    state = _cached_state(request.app)
+    if state is None:
+        state = await run_in_threadpool(maintenance_state, request.app)
     if not state.enabled:
         return
     if request.url.path.startswith(EXEMPT_PREFIXES):
         return
     claims = access_claims(request)
-    if claims is not None and claims.role == "admin" and _still_admin(request.app, claims.user_id):
+    if (
+        claims is not None
+        and claims.role == "admin"
+        and await run_in_threadpool(_still_admin, request.app, claims.user_id)
+    ):
         return
     raise MaintenanceMode(state)
 

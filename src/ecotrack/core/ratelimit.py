@@ -14,6 +14,8 @@ from ecotrack.core.errors import RateLimited
 
 
 class RateLimiter(Protocol):
+    blocking: bool  # whether `hit` waits on the network (async callers use a thread then)
+
     def hit(self, key: str, *, limit: int, window_s: int) -> int: ...
 
     def reset(self) -> None: ...
@@ -21,6 +23,8 @@ class RateLimiter(Protocol):
 
 class MemoryRateLimiter:
     """Fixed-window counters in this process (the embedded mode: one process)."""
+
+    blocking = False
 
     def __init__(self) -> None:
         # (key, window length, window index) -> count; windows of different lengths coexist.
@@ -52,6 +56,8 @@ class MemoryRateLimiter:
 
 class RedisRateLimiter:
     """Fixed-window counters in Redis, shared by every API process."""
+
+    blocking = True
 
     def __init__(self, url: str, *, prefix: str = "ecotrack:rl:") -> None:
         import redis

@@ -20,7 +20,7 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from ecotrack.core.deps import AppSettings, DbSession, client_ip
+from ecotrack.core.deps import AppSettings, DbSession, client_ip, hit_rate_limit
 from ecotrack.core.errors import AppError
 from ecotrack.identity.auth import CurrentUser, current_user
 from ecotrack.orgs.context import (
@@ -130,8 +130,11 @@ async def api_key_auth(
         settings=settings,
         cache=replay_cache(settings.redis_url),
     )
-    request.app.state.rate_limiter.hit(
-        f"api-key:{principal.key_id}", limit=settings.api_key_rate_limit_per_minute, window_s=60
+    await hit_rate_limit(
+        request,
+        f"api-key:{principal.key_id}",
+        limit=settings.api_key_rate_limit_per_minute,
+        window_s=60,
     )
     return principal
 

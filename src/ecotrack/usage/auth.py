@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ecotrack.core.db import sqlite_read_phase
-from ecotrack.core.deps import AppSettings, DbSession, get_db
+from ecotrack.core.deps import AppSettings, DbSession, get_db, hit_rate_limit
 from ecotrack.core.sqlite_gate import Turn, WriteGate, gate_for
 from ecotrack.factors.llm import ModelCatalogue
 from ecotrack.factors.overrides import OverrideSet
@@ -93,7 +93,7 @@ async def ingest_context(
         org = await run_in_threadpool(_context_and_commit, session, key)
         sqlite_read_phase(False)
     plan, limit = usage_service.plan_limit(settings, org_slug=key.org_slug)
-    request.app.state.rate_limiter.hit(f"usage-ingest:{key.org_id}", limit=limit, window_s=60)
+    await hit_rate_limit(request, f"usage-ingest:{key.org_id}", limit=limit, window_s=60)
     return IngestContext(
         org_id=key.org_id,
         plan=plan,

@@ -130,7 +130,7 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def date_range(
+async def date_range(
     start: Annotated[date | None, Query(alias="from", description="First day (UTC)")] = None,
     end: Annotated[date | None, Query(alias="to", description="Last day, inclusive")] = None,
 ) -> tuple[date, date]:
@@ -138,7 +138,7 @@ def date_range(
     return (start or end - timedelta(days=29)), end
 
 
-def usage_filters(
+async def usage_filters(
     team: Annotated[str | None, Query(max_length=128)] = None,
     user: Annotated[str | None, Query(max_length=256)] = None,
     provider: Annotated[str | None, Query(max_length=64)] = None,
