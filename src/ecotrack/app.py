@@ -141,8 +141,8 @@ def create_app(
     for router in root_routers():
         app.include_router(router)
     # Each API router straight under the app, not under one `/api/v1` router: FastAPI matches
-    # a request once per nesting level to find it and again to hand it over, so a level of
-    # nesting cost every request about a route table scan (≈ 2 ms for a 404 under /api/v1).
+    # a request once per nesting level to find it and again to hand it over, so the extra level
+    # cost every API request another scan of the route table (≈ 1.3 ms measured in process).
     api_dependencies = [Depends(rate_limit_by_ip), Depends(maintenance_guard)]
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX, dependencies=api_dependencies)
