@@ -9,9 +9,14 @@ then times, for random organisations and 30-day windows:
   per-day groups and the overall totals, one rollup query), and
 * the same per-day sums computed from `usage_event` (`repository.raw_totals` grouped by day),
 
-checks both give the same answer, and reports p50/p95 of each and the ratio.
+checks both give the same answer, and reports p50/p95 of each and the ratio; both timed inside
+a transaction already open, as in a request (and the summary alone in a fresh session, for
+reference). Last, `GET …/usage/summary` over HTTP against `ecotrack serve`: what a dashboard
+waits for.
 
     python -m benchmarks.usage_queries [--events 10000000] [--db postgresql] [--queries 200]
+        [--keep]              # keep the loaded PostgreSQL database (prints its URL)
+        [--url URL]           # measure a kept database again, without loading
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import argparse
 import math
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -134,94 +141,217 @@ def load(kind: str, db: Any, n: int, first_day: date) -> dict[str, Any]:
     return {"orgs": orgs, "load_s": loaded, "rollup_build_s": rolled}
 
 
+def _windows(orgs: list[int], first_day: date, n: int, seed: int) -> list[tuple[int, date, date]]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        start = first_day + timedelta(days=rng.randrange(0, 330))
+        out.append((rng.choice(orgs), start, start + timedelta(days=29)))
+    return out
+
+
 def measure(db: Any, orgs: list[int], first_day: date, queries: int) -> dict[str, Any]:
+    """Both answers timed the way a request runs them: inside a transaction the request has
+    open already (its key or membership check began it), so neither figure carries the pool
+    checkout and `BEGIN` every request pays once. `rollup_summary_alone` is the summary in a
+    session of its own (checkout with its ping, `BEGIN`, query), for reference."""
     from ecotrack.usage import repository
     from ecotrack.usage.schemas import UsageFilters
     from ecotrack.usage.service import usage_service
 
-    rng = random.Random(7)
-    windows = []
-    for _ in range(queries):
-        start = first_day + timedelta(days=rng.randrange(0, 330))
-        windows.append((rng.choice(orgs), start, start + timedelta(days=29)))
     filters = UsageFilters()
     fast: list[float] = []
     slow: list[float] = []
+    alone: list[float] = []
     mismatches = 0
+    windows = _windows(orgs, first_day, queries, 7)
+    answers = []
     with db.session_factory() as session:
-        for i, (org_id, start, end) in enumerate(windows):
+        session.connection()  # the request's open transaction
+        for org_id, start, end in windows:
             t0 = time.perf_counter()
-            groups, overall = usage_service.summary_with_totals(
+            answer = usage_service.summary_with_totals(
                 session, org_id=org_id, start=start, end=end, group_by="day", filters=filters
             )
             fast.append(time.perf_counter() - t0)
-            session.rollback()
-            if i % max(1, queries // 40) == 0:  # the raw query is slow: a sample of windows
-                t0 = time.perf_counter()
-                raw = repository.raw_totals(
-                    session,
-                    org_id=org_id,
-                    start=datetime.combine(start, datetime.min.time(), tzinfo=UTC),
-                    end=datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC),
-                    filters=filters,
-                    group="day",
-                )
-                slow.append(time.perf_counter() - t0)
-                session.rollback()
-                by_day = {repository.as_date(r[0]): r[1:] for r in raw}
-                same = {g.key: g.calls for g in groups} == {
-                    d.isoformat(): int(v[0]) for d, v in by_day.items()
-                } and math.isclose(
-                    overall.co2e_kg, sum(float(v[10]) for v in by_day.values()), rel_tol=1e-9
-                )
-                mismatches += not same
+            answers.append(answer)
+        # The raw query is slow: a sample of the same windows, after (not between) the
+        # summaries, so that neither disturbs the other's caches.
+        for i in range(0, queries, max(1, queries // 40)):
+            org_id, start, end = windows[i]
+            t0 = time.perf_counter()
+            raw = repository.raw_totals(
+                session,
+                org_id=org_id,
+                start=datetime.combine(start, datetime.min.time(), tzinfo=UTC),
+                end=datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC),
+                filters=filters,
+                group="day",
+            )
+            slow.append(time.perf_counter() - t0)
+            groups, overall = answers[i]
+            by_day = {repository.as_date(r[0]): r[1:] for r in raw}
+            same = {g.key: g.calls for g in groups} == {
+                d.isoformat(): int(v[0]) for d, v in by_day.items()
+            } and math.isclose(
+                overall.co2e_kg, sum(float(v[10]) for v in by_day.values()), rel_tol=1e-9
+            )
+            mismatches += not same
+    with db.session_factory() as session:
+        for org_id, start, end in _windows(orgs, first_day, queries, 8):
+            t0 = time.perf_counter()
+            usage_service.summary_with_totals(
+                session, org_id=org_id, start=start, end=end, group_by="day", filters=filters
+            )
+            alone.append(time.perf_counter() - t0)
+            session.rollback()  # gives the connection back: the next call checks one out
     fast_p = percentiles(fast, (50, 95, 99))
     slow_p = percentiles(slow, (50, 95, 99))
+    alone_p = percentiles(alone, (50, 95, 99))
     return {
         "rollup_summary": {**fast_p, "n": len(fast), "mean_ms": statistics.fmean(fast) * 1000},
         "raw_events": {**slow_p, "n": len(slow), "mean_ms": statistics.fmean(slow) * 1000},
         "ratio_p95": slow_p["p95_ms"] / fast_p["p95_ms"],
         "ratio_p50": slow_p["p50_ms"] / fast_p["p50_ms"],
+        "rollup_summary_alone": {**alone_p, "n": len(alone)},
+        "ratio_p95_alone": slow_p["p95_ms"] / alone_p["p95_ms"],
         "answers_equal": mismatches == 0,
     }
 
 
-def run(kind: str, n: int, queries: int, tmp: Path) -> dict[str, Any]:
+def http_summary(
+    url: str, orgs: list[int], first_day: date, queries: int, workdir: Path
+) -> dict[str, Any]:
+    """`GET /api/v1/orgs/{org}/usage/summary?group_by=day` over 30 days against `ecotrack serve`
+    (one worker), authenticated by a `read` API key per organisation, one keep-alive
+    connection: what a dashboard waits for, HTTP and authentication included."""
+    import http.client
+
+    from tests.integration.servers import child_env, free_port, stop, wait_http
+
+    from ecotrack.core.db import Database, create_db_engine
+    from ecotrack.core.settings import Settings
+    from ecotrack.orgs.apikeys import api_key_service
+    from ecotrack.orgs.context import Actor
+    from ecotrack.orgs.schemas import ApiKeyCreate
+
+    settings = Settings(env="test", data_dir=workdir, database_url=url)
+    db = Database(create_db_engine(url))
+    keys: dict[int, str] = {}
+    with db.unit_of_work() as session:
+        for org_id in orgs:
+            created = api_key_service.create(
+                session,
+                actor=Actor(user_id=None),
+                org_id=org_id,
+                key_in=ApiKeyCreate(name="bench-read", scopes=["read"]),
+                settings=settings,
+            )
+            keys[org_id] = created.secret
+    db.engine.dispose()
+    port = free_port()
+    env = child_env(
+        ECOTRACK_DATABASE_URL=url,
+        ECOTRACK_DATA_DIR=str(workdir),
+        ECOTRACK_LOG_LEVEL="WARNING",
+        ECOTRACK_API_KEY_RATE_LIMIT_PER_MINUTE="1000000000",
+        ECOTRACK_RATE_LIMIT_PER_MINUTE="1000000000",
+    )
+    log = (workdir / "serve-queries.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecotrack.cli", "serve", "--port", str(port), "--no-migrate"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    times: list[float] = []
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        for i, (org_id, start, end) in enumerate(_windows(orgs, first_day, queries + 20, 9)):
+            path = (
+                f"/api/v1/orgs/{org_id}/usage/summary?group_by=day"
+                f"&from={start.isoformat()}&to={end.isoformat()}"
+            )
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers={"X-API-Key": keys[org_id]})
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = time.perf_counter() - t0
+            if response.status != 200:
+                raise RuntimeError(f"{response.status}: {body[:300]!r}")
+            if i >= 20:  # the first requests warm the worker up
+                times.append(elapsed)
+        conn.close()
+    finally:
+        stop(proc)
+    return {**percentiles(times, (50, 95, 99)), "n": len(times)}
+
+
+def _existing(url: str) -> tuple[Any, dict[str, Any]]:
+    """A database `--keep` left: its organisations and first day."""
+    from sqlalchemy import func, select
+
+    from ecotrack.core.db import Database, create_db_engine
+    from ecotrack.orgs.models import Organisation
+    from ecotrack.usage.models import UsageRollupOrgDaily
+
+    db = Database(create_db_engine(url))
+    with db.session_factory() as session:
+        orgs = list(
+            session.scalars(
+                select(Organisation.id)
+                .where(Organisation.slug.like("bench-%"))
+                .order_by(Organisation.id)
+            )
+        )
+        first = session.scalar(select(func.min(UsageRollupOrgDaily.day)))
+    return db, {"orgs": orgs, "first_day": first, "load_s": None, "rollup_build_s": None}
+
+
+def run(
+    kind: str, n: int, queries: int, tmp: Path, *, keep: bool = False, url: str | None = None
+) -> dict[str, Any]:
     from ecotrack.core.db import Database, create_db_engine
     from ecotrack.core.migrate import upgrade
 
     drop = None
-    if kind == "postgresql":
-        drop, url = _pg_create("ecotrack_bench_queries")
-    else:
-        url = f"sqlite:///{tmp / 'queries.db'}"
     try:
-        upgrade(url)
-        db = Database(create_db_engine(url))
-        first_day = datetime.now(UTC).date() - timedelta(days=365)
-        built = load(kind, db, n, first_day)
+        if url:
+            db, built = _existing(url)
+        else:
+            if kind == "postgresql":
+                drop, url = _pg_create("ecotrack_bench_queries")
+            else:
+                url = f"sqlite:///{tmp / 'queries.db'}"
+            upgrade(url)
+            db = Database(create_db_engine(url))
+            first_day = datetime.now(UTC).date() - timedelta(days=365)
+            built = {**load(kind, db, n, first_day), "first_day": first_day}
         with db.session_factory() as session:
             from sqlalchemy import func, select
 
-            from ecotrack.usage.models import UsageRollupDaily, UsageRollupOrgDaily
+            from ecotrack.usage.models import UsageEvent, UsageRollupDaily, UsageRollupOrgDaily
 
             counts = {
                 m.__tablename__: int(session.execute(select(func.count()).select_from(m)).scalar())
                 for m in (UsageRollupDaily, UsageRollupOrgDaily)
             }
-        figures = measure(db, built["orgs"], first_day, queries)
+            events = int(session.execute(select(func.count()).select_from(UsageEvent)).scalar())
+        figures = measure(db, built["orgs"], built["first_day"], queries)
         db.engine.dispose()
+        figures["http_summary"] = http_summary(url, built["orgs"], built["first_day"], queries, tmp)
         return {
-            "events": n,
-            "orgs": ORGS,
-            "users": ORGS * USERS_PER_ORG,
+            "events": events,
+            "orgs": len(built["orgs"]),
+            "users": len(built["orgs"]) * USERS_PER_ORG,
             "rollup_rows": counts,
             "load_s": built["load_s"],
             "rollup_build_s": built["rollup_build_s"],
             **figures,
         }
     finally:
-        if drop:
+        if drop and keep:
+            print(f"kept: --url {url}", flush=True)
+        elif drop:
             _pg_drop(drop)
 
 
@@ -230,13 +360,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--db", default="postgresql")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    parser.add_argument("--url", help="measure a database --keep left (no load)")
     args = parser.parse_args()
     figures: dict[str, Any] = {"targets": {"p95_ms": "<= 25", "ratio": ">= 100"}}
     with tempfile.TemporaryDirectory(prefix="ecotrack-bench-queries-") as tmp:
         for kind in args.db.split(","):
             print(f"--- {kind}: {args.events:,} events", flush=True)
-            figures[kind] = run(kind, args.events, args.queries, Path(tmp))
-    name = "usage_queries" if args.events >= 10_000_000 else f"usage_queries_{args.events}"
+            figures[kind] = run(
+                kind, args.events, args.queries, Path(tmp), keep=args.keep, url=args.url
+            )
+    events = figures[args.db.split(",")[-1]]["events"]
+    name = "usage_queries" if events >= 10_000_000 else f"usage_queries_{events}"
     save(name, figures)
 
 
