@@ -22,6 +22,7 @@ from ecotrack.core.settings import Settings
 from ecotrack.orgs import audit_log, repository
 from ecotrack.orgs.context import Actor, ApiKeyPrincipal, ApiScope, OrgContext, OrgRole
 from ecotrack.orgs.models import ApiKey
+from ecotrack.orgs.repository import ApiKeyCredential
 from ecotrack.orgs.schemas import ApiKey as ApiKeyOut
 from ecotrack.orgs.schemas import ApiKeyCreate, ApiKeyCreated
 from ecotrack.orgs.signing import (
@@ -177,8 +178,7 @@ class ApiKeyService:
             audit_log.denied("malformed api key")
             raise unknown
         key_id, presented = parsed
-        found = repository.api_key_with_org_slug(session, key_id)
-        key, org_slug = found if found is not None else (None, "")
+        key = repository.api_key_credential(session, key_id)
         if key is None or (
             presented is not None and not secret_matches(presented, key.secret_hash)
         ):
@@ -221,7 +221,7 @@ class ApiKeyService:
             scopes=frozenset(ApiScope(s) for s in key.scopes),
             signed=key.signed,
             created_by_id=key.created_by_id,
-            org_slug=org_slug,
+            org_slug=key.org_slug,
             touch_due=touch_due,
         )
 
@@ -236,7 +236,7 @@ class ApiKeyService:
             )
 
     @staticmethod
-    def _signing_secret(key: ApiKey, settings: Settings) -> str:
+    def _signing_secret(key: ApiKeyCredential, settings: Settings) -> str:
         plain = (
             decrypt_signing_secret(
                 key.signing_secret_enc,

@@ -6,6 +6,7 @@ a row of another organisation is simply not found (the service answers 404).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -356,14 +357,40 @@ def api_keys(
     return _page(session, stmt, limit=limit, offset=offset)
 
 
-def api_key_with_org_slug(session: Session, key_id: str) -> tuple[ApiKey, str] | None:
-    """The key and its organisation's slug, in one query (every API-key request needs both)."""
-    row = session.execute(
-        select(ApiKey, Organisation.slug)
-        .join(Organisation, Organisation.id == ApiKey.org_id)
-        .where(ApiKey.key_id == key_id)
-    ).first()
-    return None if row is None else (row[0], row[1])
+@dataclass(frozen=True, slots=True)
+class ApiKeyCredential:
+    """What checking a presented API key needs: the key's row and its organisation's slug."""
+
+    id: int
+    org_id: int
+    key_id: str
+    name: str
+    scopes: list[str]
+    secret_hash: str
+    signed: bool
+    signing_secret_enc: str | None
+    created_by_id: int | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    org_slug: str
+
+
+_CREDENTIAL = (
+    select(
+        *[ApiKey.__table__.c[f.name] for f in fields(ApiKeyCredential) if f.name != "org_slug"],
+        Organisation.__table__.c.slug.label("org_slug"),
+    )
+    .join_from(ApiKey.__table__, Organisation.__table__)
+    .where(ApiKey.__table__.c.key_id == bindparam("key_id"))
+)
+
+
+def api_key_credential(session: Session, key_id: str) -> ApiKeyCredential | None:
+    """The key with `key_id` and its organisation's slug, in one query (every API-key request
+    runs it): a Core statement built once and a plain record, about half the time of loading
+    the ORM entity."""
+    row = session.connection().execute(_CREDENTIAL, {"key_id": key_id}).first()
+    return None if row is None else ApiKeyCredential(**row._mapping)
 
 
 def key_id_exists(session: Session, key_id: str) -> bool:
