@@ -142,6 +142,31 @@ def test_periodic_tasks_are_enqueued_once_per_interval(db: Database) -> None:
     assert names.count("system.prune_jobs") == 1
 
 
+def test_periodic_check_with_nothing_due_is_one_read(db: Database) -> None:
+    """The embedded runner checks the schedules every poll interval in every process: with
+    nothing due that is one query, not one per periodic task."""
+    from sqlalchemy import event
+
+    jobs.load_task_modules()  # every domain's periodic tasks, as in a server
+    assert sum(spec.every_s is not None for spec in jobs.TASKS.values()) > 5
+    runner = EmbeddedRunner()
+    runner.schedule_periodic()  # first sight: every schedule row is made
+    with db.session_factory() as s, s.begin():
+        s.execute(update(JobSchedule).values(next_run_at=datetime(2999, 1, 1, tzinfo=UTC)))
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    bind = db.session_factory.kw["bind"]  # the runner's sessions' engine (or test connection)
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        assert runner.schedule_periodic() == 0
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+    assert len([s for s in statements if "job_schedule" in s]) == 1
+
+
 @pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode(db: Database) -> None:
     with db.session_factory() as s:

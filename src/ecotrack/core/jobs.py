@@ -274,8 +274,16 @@ class EmbeddedRunner:
         db = get_database()
         enqueued = 0
         now = utcnow()
+        # One read of every schedule first: the loop runs each poll interval in every process,
+        # and most of the time nothing is due (a transaction per task was ~13 a second).
+        with db.session_factory() as session:
+            rows = session.execute(select(JobSchedule.name, JobSchedule.next_run_at)).all()
+            next_at = dict(rows)
         for spec in TASKS.values():
             if spec.every_s is None:
+                continue
+            known = next_at.get(spec.name)
+            if known is not None and known > now:
                 continue
             with db.unit_of_work() as session:
                 row = session.get(JobSchedule, spec.name)
