@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from ecotrack import __version__
 from ecotrack.admin.auth import maintenance_guard
 from ecotrack.core import jobs
-from ecotrack.core.db import Database, ensure_database, set_database
+from ecotrack.core.db import Database, WalCheckpointer, ensure_database, set_database
 from ecotrack.core.deps import rate_limit_by_ip
 from ecotrack.core.discovery import domain_modules
 from ecotrack.core.errors import PROBLEM_JSON, install_error_handlers
@@ -94,14 +94,20 @@ def create_app(
     """Build the application. `db` lets tests share a connection; `run_jobs` overrides whether the
     embedded job runner starts (default: when no broker is configured)."""
     settings = settings or get_settings()
+    owns_db = db is None  # a database handed in (tests) is left as it is
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.preload_factors:
             _preload_factors()
         start_runner = (
             run_jobs if run_jobs is not None else settings.jobs_embedded and not settings.broker_url
         )
+        checkpointer = None
+        database = app.state.db
+        if owns_db and database.dialect == "sqlite" and settings.sqlite_checkpoint_interval_s:
+            checkpointer = WalCheckpointer(database.engine, settings.sqlite_checkpoint_interval_s)
+            checkpointer.start()
         if start_runner:
             jobs.start_embedded_runner(
                 poll_interval_s=settings.jobs_poll_interval_s,
@@ -113,6 +119,8 @@ def create_app(
         finally:
             if start_runner:
                 jobs.stop_embedded_runner()
+            if checkpointer is not None:
+                checkpointer.stop()
 
     app = FastAPI(
         title="EcoTrack API",

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     jobs_poll_interval_s: float = Field(default=1.0, gt=0)
     jobs_start_delay_s: float = Field(default=0.0, ge=0)
     jobs_max_attempts: int = Field(default=5, ge=1)
+    # SQLite: `serve` checkpoints the write-ahead log from a background thread this often
+    # (0: SQLite's own automatic checkpoint in the committing connection); see WalCheckpointer
+    sqlite_checkpoint_interval_s: float = Field(default=1.0, ge=0)
     jobs_history_days: int = Field(default=14, ge=1)
     jobs_queue: str = Field(default="ecotrack", pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
 
