@@ -101,7 +101,15 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     get_settings.cache_clear()
-    return Settings(env="test", data_dir=_DATA_DIR, database_url=database_url, log_json=False)
+    # warm_routes off: the routes' contexts would be built in full for every test's app
+    # (tests/core/test_warm_up.py turns it on)
+    return Settings(
+        env="test",
+        data_dir=_DATA_DIR,
+        database_url=database_url,
+        log_json=False,
+        warm_routes=False,
+    )
 
 
 @pytest.fixture

@@ -88,6 +88,41 @@ def _preload_factors() -> None:
     gc.freeze()
 
 
+async def _warm_routes(app: FastAPI) -> None:
+    """Send one request that matches no route through the router at startup.
+
+    FastAPI 0.165 builds the request context of every route it scans on first sight (its
+    dependencies, parameter models and validators: ≈ 0.6 s for this app on the 2-core VM),
+    so the first request of every worker process used to wait for it. A path nothing matches
+    makes the router scan, and build, every route (under `/api/v1/`: elsewhere the web app's
+    fallback answers); the 404 goes nowhere."""
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": f"{API_PREFIX}/.warm-up",
+        "raw_path": f"{API_PREFIX}/.warm-up".encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [],
+        "client": None,
+        "server": None,
+        "state": {},
+    }
+
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop() if messages else {"type": "http.disconnect"}
+
+    async def send(_message: Any) -> None:
+        return None
+
+    await app.router(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None, *, db: Database | None = None, run_jobs: bool | None = None
 ) -> FastAPI:
@@ -103,6 +138,8 @@ def create_app(
         start_runner = (
             run_jobs if run_jobs is not None else settings.jobs_embedded and not settings.broker_url
         )
+        if settings.warm_routes:
+            await _warm_routes(app)
         checkpointer = None
         database = app.state.db
         if owns_db and database.dialect == "sqlite" and settings.sqlite_checkpoint_interval_s:

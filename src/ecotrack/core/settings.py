@@ -77,6 +77,9 @@ class Settings(BaseSettings):
 
     # Factors: load every dataset at start-up (≈0.5 s) instead of on first use
     preload_factors: bool = True
+    # Routes: build FastAPI's request context of every route at start-up instead of in the
+    # first requests that reach them (≈ 0.2–0.6 s a process; the test suite turns it off)
+    warm_routes: bool = True
 
     # LLM assistant (recommendations rewrite/re-rank; docs/recommendations.md). provider: none |
     # openai | anthropic | gemini | openai_compatible (or a registered plugin)
