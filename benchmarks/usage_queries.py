@@ -25,8 +25,6 @@ import argparse
 import math
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -227,7 +225,7 @@ def http_summary(
     connection: what a dashboard waits for, HTTP and authentication included."""
     import http.client
 
-    from tests.integration.servers import child_env, free_port, stop, wait_http
+    from tests.integration.servers import child_env, serving
 
     from ecotrack.core.db import Database, create_db_engine
     from ecotrack.core.settings import Settings
@@ -249,7 +247,6 @@ def http_summary(
             )
             keys[org_id] = created.secret
     db.engine.dispose()
-    port = free_port()
     env = child_env(
         ECOTRACK_DATABASE_URL=url,
         ECOTRACK_DATA_DIR=str(workdir),
@@ -257,15 +254,9 @@ def http_summary(
         ECOTRACK_API_KEY_RATE_LIMIT_PER_MINUTE="1000000000",
         ECOTRACK_RATE_LIMIT_PER_MINUTE="1000000000",
     )
-    log = (workdir / "serve-queries.log").open("ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ecotrack.cli", "serve", "--port", str(port), "--no-migrate"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     times: list[float] = []
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)
-        conn = http.client.HTTPConnection("127.0.0.1", port)
+    with serving(env, workdir / "serve-queries.log", "--no-migrate") as base:
+        conn = http.client.HTTPConnection(base.removeprefix("http://"))  # "host:port"
         for i, (org_id, start, end) in enumerate(_windows(orgs, first_day, queries + 20, 9)):
             path = (
                 f"/api/v1/orgs/{org_id}/usage/summary?group_by=day"
@@ -281,8 +272,6 @@ def http_summary(
             if i >= 20:  # the first requests warm the worker up
                 times.append(elapsed)
         conn.close()
-    finally:
-        stop(proc)
     return {**percentiles(times, (50, 95, 99)), "n": len(times)}
 
 

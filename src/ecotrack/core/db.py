@@ -161,7 +161,10 @@ class WalCheckpointer:
         if self._thread is not None:
             self._thread.join(timeout)
         event.remove(self.engine, "connect", self._no_autocheckpoint)
-        self.checkpoint()
+        try:
+            self.checkpoint()
+        except Exception:  # shutting down: the closing connections checkpoint as well
+            logger.exception("WAL checkpoint failed")
         self.engine.dispose()  # later connections checkpoint by themselves again
 
     def checkpoint(self) -> tuple[int, int, int]:

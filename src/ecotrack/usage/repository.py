@@ -718,20 +718,14 @@ def _filters(table: Table, filters: UsageFilters) -> list[ColumnElement[bool]]:
     return out
 
 
-_INT_SUMS = 4  # calls, calls_unknown, tokens_in, tokens_out; the rest are floats
-
-
 @lru_cache(maxsize=256)
 def _rollup_statement(table_name: str, group: str | None, filters: tuple[str, ...]) -> Any:
     """The rollup sums query for one shape, built once: a statement object is reused, so
     SQLAlchemy neither rebuilds it nor recomputes its cache key (most of a small query's cost)."""
     table = ROLLUP if table_name == ROLLUP.name else ORG_ROLLUP
-    # Typed sums: PostgreSQL's SUM of a BIGINT is NUMERIC (a Decimal per value to convert);
-    # grouped, no group is empty, so no COALESCE either.
-    sums: list[Any] = [
-        cast(func.sum(table.c[c]), BigInteger if i < _INT_SUMS else Float)
-        for i, c in enumerate(SUM_COLUMNS)
-    ]
+    # Sums of the column's own type: PostgreSQL's SUM of a BIGINT is NUMERIC (a Decimal per
+    # value to convert); grouped, no group is empty, so no COALESCE either.
+    sums: list[Any] = [cast(func.sum(table.c[c]), table.c[c].type) for c in SUM_COLUMNS]
     if not group:
         sums = [func.coalesce(s, 0) for s in sums]
     cols = [table.c[group], *sums] if group else sums
@@ -769,26 +763,19 @@ def rollup_totals(
     # PostgreSQL: straight to psycopg, which returns typed tuples (date, int, float) already
     # and keeps the statement prepared after a few runs; SQLAlchemy's result layer was a
     # sixth of this query's time (`benchmarks/usage_queries.py`).
-    sql, literals = _pg_rollup_sql(table.name, group, used)
+    sql, literals = _pg_rollup_sql(conn.dialect, table.name, group, used)
     with _pg_connection(session).cursor() as cur:
         cur.execute(sql, {**literals, **params})
         return cur.fetchall()
 
 
-@lru_cache(maxsize=1)
-def _pg_dialect() -> Any:
-    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-
-    return PGDialect_psycopg()
-
-
 @lru_cache(maxsize=256)
 def _pg_rollup_sql(
-    table_name: str, group: str | None, filters: tuple[str, ...]
+    dialect: Any, table_name: str, group: str | None, filters: tuple[str, ...]
 ) -> tuple[str, dict[str, Any]]:
-    """`_rollup_statement` compiled for psycopg once: its SQL and the literal parameters the
-    compiler made (the COALESCE zeros)."""
-    compiled = _rollup_statement(table_name, group, filters).compile(dialect=_pg_dialect())
+    """`_rollup_statement` compiled for the engine's psycopg dialect once: its SQL and the
+    literal parameters the compiler made (the COALESCE zeros)."""
+    compiled = _rollup_statement(table_name, group, filters).compile(dialect=dialect)
     names = {"org_id", "start", "end", *(f"f_{name}" for name in filters)}
     return str(compiled), {k: v for k, v in compiled.params.items() if k not in names}
 

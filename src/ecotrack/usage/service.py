@@ -92,13 +92,10 @@ def _figures(t: UsageTotals) -> dict[str, Any]:
     return t.as_dict()
 
 
-_SUM_FIELDS = tuple(UsageFigures.model_fields)  # the same order as SUM_COLUMNS (tested)
-_INT_FIELDS = 4  # calls, calls_unknown, tokens_in, tokens_out
-
-
 def _column_sums(rows: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Rows of sums in `SUM_COLUMNS` order added up column by column (zeros for none)."""
     if not rows:
-        return (*[0] * _INT_FIELDS, *[0.0] * (len(_SUM_FIELDS) - _INT_FIELDS))
+        return UsageTotals().values()
     return tuple([sum(column) for column in zip(*rows, strict=True)])
 
 
@@ -106,11 +103,11 @@ _GROUP_LIST = TypeAdapter(list[UsageGroup])
 
 
 def _groups(items: Iterable[tuple[str, date | None, Sequence[Any]]]) -> list[UsageGroup]:
-    """Groups from (key, first day or None, sums in `_SUM_FIELDS` order), validated in one
+    """Groups from (key, first day or None, sums in `SUM_COLUMNS` order), validated in one
     call (a month of days is 30 models: one call costs about half of 30)."""
     return _GROUP_LIST.validate_python(
         [
-            dict(zip(_SUM_FIELDS, values, strict=True), key=key, start=start)
+            dict(zip(SUM_COLUMNS, values, strict=True), key=key, start=start)
             for key, start, values in items
         ]
     )
@@ -452,7 +449,7 @@ class UsageService:
             )
         ]
         sums = _column_sums([v for _, v in rows])
-        overall = UsageFigures(**dict(zip(_SUM_FIELDS, sums, strict=True)))
+        overall = UsageFigures(**dict(zip(SUM_COLUMNS, sums, strict=True)))
         if group in _GROUP_COLUMNS:
             groups = _groups((str(key), None, values) for key, values in rows)
             groups.sort(key=lambda g: (-g.co2e_kg, -g.calls, g.key))
