@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from ecotrack.audit.service import audit_service
 from ecotrack.email.service import email_service
-from ecotrack.identity.service import identity_service
+from ecotrack.identity.service import PASSWORD_RESET_JOB, identity_service
+from tests.jobs import run_jobs_named
 from tests.principals import PASSWORD, bearer
 
 PROBLEM_JSON = "application/problem+json"
@@ -100,3 +101,10 @@ def account(session: Session, email: str) -> Any:
     user = identity_service.get_user_by_email(session, email=email)
     assert user is not None, email
     return user
+
+
+def forgot(client: Any, email: str) -> Any:
+    """POST forgot-password, then run the reset job it queued (as `serve`'s runner would)."""
+    response = client.post("/api/v1/auth/password/forgot", json={"email": email})
+    run_jobs_named(PASSWORD_RESET_JOB)
+    return response

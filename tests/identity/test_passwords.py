@@ -14,12 +14,15 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecotrack.core.jobs import JobRecord
 from ecotrack.core.settings import Settings, SettingsError
 from ecotrack.identity import passwords
+from ecotrack.identity.models import UserToken
 from ecotrack.identity.router import FORGOT_ACCEPTED
-from ecotrack.identity.service import identity_service
+from ecotrack.identity.service import PASSWORD_RESET_JOB, identity_service
 from tests.identity.conftest import FakeClock, MakeClient
 from tests.identity.helpers import (
     account,
@@ -27,6 +30,7 @@ from tests.identity.helpers import (
     assert_problem,
     assert_unauthorized,
     audit_actions,
+    forgot,
     fresh_user,
     link_token,
     me,
@@ -36,6 +40,7 @@ from tests.identity.helpers import (
     tokens_for,
     unique_email,
 )
+from tests.jobs import run_jobs_named
 from tests.principals import PASSWORD, bearer, make_user
 
 PHC = re.compile(
@@ -303,10 +308,6 @@ def test_change_password_applies_the_rules(
 # --- forgot and reset ---------------------------------------------------------------------------
 
 
-def forgot(client: Any, email: str) -> Any:
-    return client.post("/api/v1/auth/password/forgot", json={"email": email})
-
-
 def reset(client: Any, token: str, new_password: str = NEW_PASSWORD) -> Any:
     return client.post(
         "/api/v1/auth/password/reset", json={"token": token, "new_password": new_password}
@@ -404,6 +405,36 @@ def test_forgot_for_unknown_or_disabled_addresses_sends_nothing(
         assert response.status_code == 202
         assert response.json() == {"status": "accepted", "detail": FORGOT_ACCEPTED}
         assert outbox(session, email) == []
+
+
+def test_forgot_request_does_the_same_work_for_any_address(client: Any, session: Session) -> None:
+    """The request only queues `identity.password_reset` (one job row, whatever the address): no
+    lookup result, token or message exists until the job runs, so timing cannot tell them apart."""
+    known = make_user(session, unique_email("queued"))
+    unknown = unique_email("nobody")
+    for email in (known.email.upper(), unknown):
+        r = client.post("/api/v1/auth/password/forgot", json={"email": email})
+        assert r.status_code == 202
+    session.expire_all()
+    queued = session.execute(
+        select(JobRecord.name, JobRecord.args).where(JobRecord.status == "pending")
+    ).all()
+    assert [(n, a[0]) for n, a in queued] == [
+        (PASSWORD_RESET_JOB, known.email),
+        (PASSWORD_RESET_JOB, unknown),
+    ]
+    assert outbox(session, known.email) == []
+    assert session.execute(select(UserToken).where(UserToken.user_id == known.id)).all() == []
+    assert audit_actions(session, prefix="auth.password_reset") == []
+
+    assert run_jobs_named(PASSWORD_RESET_JOB) == [PASSWORD_RESET_JOB] * 2
+    assert [m.template for m in outbox(session, known.email)] == ["password_reset"]
+    assert outbox(session, unknown) == []
+    requested = audit_actions(session, prefix="auth.password_reset_requested")
+    assert sorted((r.actor_id or 0, r.ip) for r in requested) == [
+        (0, "testclient"),
+        (known.id, "testclient"),
+    ]
 
 
 def _client() -> Any:

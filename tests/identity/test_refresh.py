@@ -213,11 +213,11 @@ def test_only_digests_of_refresh_and_one_time_tokens_are_stored(
 
     from ecotrack.identity import tokens
     from ecotrack.identity.models import RefreshToken, UserToken
-    from tests.identity.helpers import link_token, outbox
+    from tests.identity.helpers import forgot, link_token, outbox
 
     user = make_user(session, unique_email("digest"))
     raw_refresh = tokens_for(client, user.email)["refresh_token"]
-    client.post("/api/v1/auth/password/forgot", json={"email": user.email})
+    forgot(client, user.email)
     raw_reset = link_token(outbox(session, user.email)[0])
     assert re.fullmatch(r"eto_[A-Za-z0-9_-]{43}", raw_reset)
 

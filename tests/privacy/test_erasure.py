@@ -20,6 +20,7 @@ from ecotrack.orgs.models import ApiKey, Membership
 from ecotrack.orgs.schemas import OrgCreate
 from ecotrack.orgs.service import orgs_service
 from ecotrack.privacy.models import Consent, DataExport
+from tests.identity.helpers import forgot
 from tests.principals import PASSWORD, auth_headers, bearer, login, make_user
 
 API = "/api/v1"
@@ -50,7 +51,7 @@ def _world(client: Any, session: Session, settings: Settings) -> dict[str, Any]:
         headers=h,
     )
     client.post(f"{API}/users/me/export", headers=h)
-    client.post(f"{API}/auth/password/forgot", json={"email": "ivy@example.org"})
+    forgot(client, "ivy@example.org")
     org = orgs_service.create_org(
         session,
         actor=Actor(user_id=user.id, email=user.email),

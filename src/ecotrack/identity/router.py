@@ -264,13 +264,9 @@ def logout_all(
     dependencies=limited,
     responses=problem_responses(422, 429),
 )
-def forgot_password(
-    forgot_in: ForgotPassword, session: DbSession, settings: AppSettings, client: Client
-) -> Accepted:
+def forgot_password(forgot_in: ForgotPassword, session: DbSession, client: Client) -> Accepted:
     """Email a password-reset link (valid 30 minutes, once). Same answer for every address."""
-    identity_service.forgot_password(
-        session, email=forgot_in.email, client=client, settings=settings
-    )
+    identity_service.forgot_password(session, email=forgot_in.email, client=client)
     return Accepted(detail=FORGOT_ACCEPTED)
 
 

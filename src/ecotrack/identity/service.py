@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecotrack.audit.service import audit_service
+from ecotrack.core import jobs
 from ecotrack.core.db import utcnow
 from ecotrack.core.errors import ConflictError, NotFoundError, ValidationFailed
 from ecotrack.core.events import subscribe
@@ -40,6 +41,7 @@ from ecotrack.identity.schemas import SessionInfo, UserUpdate
 
 VERIFY_EMAIL = "verify_email"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a token purpose, not a secret
+PASSWORD_RESET_JOB = "identity.password_reset"  # noqa: S105 - a job name
 ROLES = ("user", "admin")
 
 
@@ -602,13 +604,21 @@ class IdentityService:
 
     # --- passwords --------------------------------------------------------------------------
 
-    def forgot_password(
-        self, session: Session, *, email: str, client: ClientInfo, settings: Settings
-    ) -> None:
-        """Email a reset link when the address has an active account. Same answer either way."""
-        email = normalise_email(email)
-        user = repository.get_user_by_email(session, email)
-        if user is not None and user.is_active and user.erased_at is None:
+    def forgot_password(self, session: Session, *, email: str, client: ClientInfo) -> None:
+        """Queue a reset for `email`. The request does the same work for every address (it writes
+        one job): looking the account up, issuing the token and rendering the message happen in
+        `send_password_reset`, so neither the answer nor its timing tells whether it exists."""
+        jobs.enqueue(session, PASSWORD_RESET_JOB, normalise_email(email), client.ip)
+
+    def send_password_reset(
+        self, session: Session, *, email: str, ip: str | None, settings: Settings
+    ) -> bool:
+        """The `identity.password_reset` job: email a reset link when `email` has an active
+        account (True), audit the request either way. A rerun sends a fresh link, which replaces
+        the first (issuing a link expires the account's earlier ones)."""
+        user = repository.get_user_by_email(session, normalise_email(email))
+        sent = user is not None and user.is_active and user.erased_at is None
+        if user is not None and sent:
             link = self._one_time_link(session, user, PASSWORD_RESET, settings)
             email_service.send(
                 session,
@@ -622,8 +632,9 @@ class IdentityService:
             action="auth.password_reset_requested",
             resource_type="user",
             resource_id=user.id if user else None,
-            ip=client.ip,
+            ip=ip,
         )
+        return sent
 
     def reset_password(
         self,
