@@ -463,26 +463,51 @@ STAGES = {
 }  # fmt: skip
 
 
+def _pg_pids() -> list[int]:
+    """The PostgreSQL server's processes, when it runs on this machine (else none)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().startswith("postgres"):
+                    pids.append(int(entry.name))
+    return pids
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """CPU time the processes have run, in seconds (`/proc/PID/schedstat`: nanoseconds)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    return total / 1e9
+
+
 def stages(kind: str, batches: int, workdir: Path) -> dict[str, Any]:
     """`usage_service.ingest_body` on `batches` batches of 1,000 (after 2 warm-up batches), each
     in its own unit of work, with every stage timed (wall and this thread's CPU; the rest of the
-    wall time is the database working or the wait for it). Commit = the unit of work's exit."""
+    wall time is the database working or the wait for it). Commit = the unit of work's exit.
+    PostgreSQL on this machine: also the CPU its processes spent during each stage."""
     import ecotrack.usage.service as service_module
     from ecotrack.core.settings import Settings
 
     wall: dict[str, float] = {}
     cpu: dict[str, float] = {}
+    db_cpu: dict[str, float] = {}
+    pg: list[int] = []
 
     def timed(module: Any, name: str) -> Any:
         original = getattr(module, name)
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            d0 = _cpu_s(pg)
             t0, c0 = time.perf_counter(), time.thread_time()
             try:
                 return original(*args, **kwargs)
             finally:
                 wall[name] = wall.get(name, 0.0) + time.perf_counter() - t0
                 cpu[name] = cpu.get(name, 0.0) + time.thread_time() - c0
+                db_cpu[name] = db_cpu.get(name, 0.0) + _cpu_s(pg) - d0
 
         setattr(module, name, wrapper)
         return original
@@ -505,20 +530,24 @@ def stages(kind: str, batches: int, workdir: Path) -> dict[str, Any]:
         ]
         with db.unit_of_work() as session:
             org = service_module.usage_service.org_context(session, org_id=org_id)
-        total = commit = 0.0
+        total = commit = commit_db = 0.0
         for i, body in enumerate(bodies):
             if i == 2:
                 wall.clear()
                 cpu.clear()
-                total = commit = 0.0
+                db_cpu.clear()
+                total = commit = commit_db = 0.0
+                pg[:] = _pg_pids() if kind == "postgresql" else []
             t0 = time.perf_counter()
             with db.unit_of_work() as session:
                 service_module.usage_service.ingest_body(
                     session, org_id=org_id, body=body, content_encoding=None,
                     settings=settings, org=org,
                 )  # fmt: skip
+                d1 = _cpu_s(pg)
                 t1 = time.perf_counter()
             commit += time.perf_counter() - t1
+            commit_db += _cpu_s(pg) - d1
             total += time.perf_counter() - t0
         db.engine.dispose()
     finally:
@@ -526,12 +555,20 @@ def stages(kind: str, batches: int, workdir: Path) -> dict[str, Any]:
             setattr(module, name, original)
         if drop:
             _pg_drop(drop)
+    def ms(value: float) -> float:
+        return value * 1000 / batches
+
+    db_ms = (lambda v: ms(v)) if pg else (lambda v: None)
     per = {
-        name: {"wall_ms": wall[name] * 1000 / batches, "python_cpu_ms": cpu[name] * 1000 / batches}
+        name: {
+            "wall_ms": ms(wall[name]),
+            "python_cpu_ms": ms(cpu[name]),
+            "db_cpu_ms": db_ms(db_cpu[name]),
+        }
         for name in sorted(wall, key=lambda n: -wall[n])
     }
-    per["commit"] = {"wall_ms": commit * 1000 / batches, "python_cpu_ms": None}
-    return {"batches": batches, "batch_ms": total * 1000 / batches, "stages": per}
+    per["commit"] = {"wall_ms": ms(commit), "python_cpu_ms": None, "db_cpu_ms": db_ms(commit_db)}
+    return {"batches": batches, "batch_ms": ms(total), "stages": per}
 
 
 def _per_db(option: str, kind: str) -> int:

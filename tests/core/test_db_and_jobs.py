@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Engine, create_engine, func, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from ecotrack.core import jobs
-from ecotrack.core.db import Database, utcnow
+from ecotrack.core.db import Database, create_db_engine, utcnow
 from ecotrack.core.deps import DbSession
 from ecotrack.core.jobs import EmbeddedRunner, JobRecord, JobSchedule, enqueue, task
 from ecotrack.system.models import ProbeRun
+from tests.conftest import PG_ADMIN_URL
 
 
 def count(db: Database, model) -> int:  # type: ignore[no-untyped-def]
@@ -212,3 +215,49 @@ def test_request_session_commits_before_the_answer_and_rolls_back_a_failed_reque
     with db.session_factory() as s:
         assert list(s.scalars(select(ProbeRun.token))) == ["kept"]
         assert [j.args for j in s.scalars(select(JobRecord))] == [["kept"]]
+
+
+# --- the pool's check of idle connections (PostgreSQL) ------------------------------------------
+
+
+def _backend_pid(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(pid: int) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+    finally:
+        admin.dispose()
+    time.sleep(0.2)  # the backend exits
+
+
+@pytest.mark.postgres_only
+def test_a_connection_the_server_dropped_while_idle_is_replaced_before_use(
+    database_url: str,
+) -> None:
+    engine = create_db_engine(database_url, pool_size=1, max_overflow=0, ping_after_idle_s=0.1)
+    try:
+        first = _backend_pid(engine)
+        _terminate(first)  # e.g. the server restarted, or an idle timeout cut it
+        assert _backend_pid(engine) != first  # no error reached the caller
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_a_connection_in_use_a_moment_ago_is_not_pinged(database_url: str) -> None:
+    """No round trip before a busy pool's statements: a drop within the window shows up at the
+    next statement, which fails as it would have mid-request, and the pool renews itself."""
+    engine = create_db_engine(database_url, pool_size=1, max_overflow=0, ping_after_idle_s=60)
+    try:
+        first = _backend_pid(engine)
+        _terminate(first)
+        with pytest.raises(OperationalError), engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        assert _backend_pid(engine) != first
+    finally:
+        engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,6 +27,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -201,8 +203,44 @@ def in_sqlite_read_phase() -> bool:
     return _SQLITE_READ_PHASE.get()
 
 
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE = "ecotrack_idle_since"
+
+
+def _ping_idle_connections(engine: Engine, after_idle_s: float) -> None:
+    """Check a pooled connection before use only when it has sat idle for `after_idle_s` or more
+    (SQLAlchemy's `pool_pre_ping` pings on every checkout: a round trip per request). A dead
+    one (server restarted, idle connection cut) is replaced, and every connection pooled
+    before it too, before the caller sees it; a busy pool sends no ping at all. One that was
+    in use within the last `after_idle_s` is not checked: a disconnection in that window
+    fails its next statement (and SQLAlchemy then renews the pool), as it would have a moment
+    earlier, mid-request."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)  # None: a new connection, nothing to check
+        if idle_since is None or time.monotonic() - idle_since < after_idle_s:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_connection, None):
+                raise InvalidatePoolError(f"ping after idle: {exc}") from exc
+            raise
+
+
 def create_db_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    echo: bool = False,
+    ping_after_idle_s: float = PING_AFTER_IDLE_S,
 ) -> Engine:
     """An engine for `url` with the pragmas (SQLite) or pool settings (PostgreSQL) EcoTrack uses."""
     parsed = make_url(url)
@@ -217,14 +255,11 @@ def create_db_engine(
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(
-        url,
-        echo=echo,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_pre_ping=True,
-        pool_recycle=1800,
+    engine = create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800
     )
+    _ping_idle_connections(engine, ping_after_idle_s)
+    return engine
 
 
 class Database:
@@ -294,6 +329,7 @@ def ensure_database(settings: Settings) -> Database:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         echo=settings.db_echo,
+        ping_after_idle_s=settings.db_ping_after_idle_s,
     )
 
 

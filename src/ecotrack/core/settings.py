@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # Database pool (PostgreSQL)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    # A pooled connection idle this long is pinged before use (not one in use a moment ago).
+    db_ping_after_idle_s: float = Field(default=1.0, ge=0)
     db_echo: bool = False
 
     # Jobs
