@@ -100,6 +100,108 @@ def gen_events(start: int, n: int, run: str, now: datetime) -> list[dict[str, An
     return out
 
 
+# --- where the CPU goes (Linux /proc; empty figures elsewhere) -------------------------------
+
+
+def _pg_pids() -> list[int]:
+    """The PostgreSQL server's processes, when it runs on this machine (else none)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().startswith("postgres"):
+                    pids.append(int(entry.name))
+    return pids
+
+
+def _pg_aux(pid: int) -> bool:
+    """A PostgreSQL process that is not a client's backend (WAL writer, checkpointer, ...)."""
+    with contextlib.suppress(OSError):
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        return not any(marker in cmd for marker in ("127.0.0.1(", "[local]", "::1("))
+    return False
+
+
+def _tree_pids(root: int) -> list[int]:
+    """`root` and its descendants (a server and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError):
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def _cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """CPU seconds each process (all its threads) has run (`schedstat`: nanoseconds)."""
+    out: dict[int, float] = {}
+    for pid in pids:
+        total = 0
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    total += int((task / "schedstat").read_text().split()[0])
+        out[pid] = total / 1e9
+    return out
+
+
+def _cpu_s(pids: list[int]) -> float:
+    return sum(_cpu_by_pid(pids).values())
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU ticks of the machine so far (`/proc/stat`)."""
+    with contextlib.suppress(OSError):
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+    return 0.0, 0.0
+
+
+class CpuMeter:
+    """CPU seconds of the database server, the EcoTrack server (with its workers) and this
+    process between `start()` and `stop()` (added up over repeated windows), and the machine's
+    busy fraction: where a batch's cost goes when everything shares the machine's cores.
+    Processes that start inside a window count from zero; `pg_pids` fixes the database's
+    processes up front (no /proc scan per window)."""
+
+    def __init__(self, server_pid: int | None = None, pg_pids: list[int] | None = None) -> None:
+        self.server_pid = server_pid
+        self.pg_pids = pg_pids
+        self.totals = {"postgresql_s": 0.0, "server_s": 0.0, "this_process_s": 0.0}
+        self.busy = [0.0, 0.0]
+
+    def _others(self) -> tuple[dict[int, float], dict[int, float], tuple[float, float]]:
+        pg = _cpu_by_pid(self.pg_pids if self.pg_pids is not None else _pg_pids())
+        server = _cpu_by_pid(_tree_pids(self.server_pid)) if self.server_pid else {}
+        return pg, server, _machine_busy()
+
+    def start(self) -> None:
+        self._pg, self._server, self._busy = self._others()
+        self._own = time.process_time()  # last: the reading above is not this window's work
+
+    def stop(self) -> None:
+        own = time.process_time()  # first, for the same reason
+        pg, server, busy = self._others()
+        self.totals["this_process_s"] += own - self._own
+        self.totals["postgresql_s"] += sum(v - self._pg.get(p, 0.0) for p, v in pg.items())
+        self.totals["server_s"] += sum(v - self._server.get(p, 0.0) for p, v in server.items())
+        self.busy[0] += busy[0] - self._busy[0]
+        self.busy[1] += busy[1] - self._busy[1]
+
+    def per_batch_ms(self, batches: int) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            k.replace("_s", "_ms"): round(v * 1000 / batches, 3) for k, v in self.totals.items()
+        }
+        out["machine_busy"] = round(self.busy[0] / self.busy[1], 3) if self.busy[1] else None
+        return out
+
+
 # --- the client process ---------------------------------------------------------------------
 
 
@@ -163,14 +265,21 @@ def client_main(args: argparse.Namespace) -> None:
             conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
+    meter = CpuMeter(args.server_pid)
+    meter.start()
     start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
+    meter.stop()
+    cpu = meter.per_batch_ms(len(batches))
+    cpu["client_ms"] = cpu.pop("this_process_ms")
     Path(args.out).write_text(
-        json.dumps({"wall_s": wall, "latencies": latencies, "errors": errors[:20], **totals}),
+        json.dumps(
+            {"wall_s": wall, "latencies": latencies, "errors": errors[:20], "cpu": cpu, **totals}
+        ),
         encoding="utf-8",
     )
 
@@ -290,10 +399,15 @@ def ceiling(kind: str, url: str, data_dir: str, n: int, run: str, now: datetime)
         raw = db.engine.raw_connection()
         try:
             conn = raw.driver_connection
+            backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+            conn.commit()
+            # The database's CPU: the backend and the processes that write its WAL.
+            meter = CpuMeter(pg_pids=[p for p in _pg_pids() if p == backend or _pg_aux(p)])
             for s in range(0, n, BATCH):
                 rows = _rows_for(gen_events(s, min(BATCH, n - s), run, now), org_id, now,
                                  settings, cat, ovr)  # fmt: skip
                 values = [[r[c] for c in EVENT_COLUMNS] for r in rows]
+                meter.start()
                 t0 = time.perf_counter()
                 with (
                     conn.cursor() as cur,
@@ -304,6 +418,7 @@ def ceiling(kind: str, url: str, data_dir: str, n: int, run: str, now: datetime)
                         cp.write_row(v)
                 conn.commit()
                 timed += time.perf_counter() - t0
+                meter.stop()
                 for v in values:
                     v[id_at] += "-text"
                 t0 = time.perf_counter()
@@ -315,7 +430,10 @@ def ceiling(kind: str, url: str, data_dir: str, n: int, run: str, now: datetime)
         finally:
             raw.close()
         method = "binary COPY (types set) per 1,000-row batch, one transaction each"
-        extra = {"text_copy_events_per_s": n / text_timed}
+        cpu = meter.per_batch_ms(math.ceil(n / BATCH))
+        cpu["client_ms"] = cpu.pop("this_process_ms")
+        del cpu["server_ms"]
+        extra = {"text_copy_events_per_s": n / text_timed, "cpu_per_batch": cpu}
     else:
         # The raw ceiling: the driver's executemany of every row in one transaction, values
         # converted to SQLite's storage format inside the timing (as COPY adapts them on
@@ -422,7 +540,7 @@ def run_one(kind: str, n: int, concurrency: int, workers: int, workdir: Path) ->
                 [sys.executable, "-m", "benchmarks.ingest", "--client", "--url",
                  f"http://127.0.0.1:{port}", "--key", secret, "--events", str(n), "--run", run,
                  "--now", now.isoformat(), "--concurrency", str(concurrency), "--out", str(out),
-                 "--order", ORDER],
+                 "--order", ORDER, "--server-pid", str(proc.pid)],
                 check=True,
             )  # fmt: skip
         finally:
@@ -441,6 +559,7 @@ def run_one(kind: str, n: int, concurrency: int, workers: int, workdir: Path) ->
             "ingest_events_per_s": ingest_rate,
             "ingest_wall_s": client["wall_s"],
             "batch_latency": percentiles(client["latencies"], (50, 95, 99)),
+            "cpu_per_batch": client["cpu"],
             "accepted": client["accepted"],
             "duplicates": client["duplicates"],
             "rejected": client["rejected"],
@@ -461,26 +580,6 @@ STAGES = {
     "repository": ("event_sums", "sqlite_event_params", "open_batch", "ensure_partitions",
                    "claim_keys", "insert_events", "upsert_rollups"),
 }  # fmt: skip
-
-
-def _pg_pids() -> list[int]:
-    """The PostgreSQL server's processes, when it runs on this machine (else none)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if (entry / "comm").read_text().startswith("postgres"):
-                    pids.append(int(entry.name))
-    return pids
-
-
-def _cpu_s(pids: list[int]) -> float:
-    """CPU time the processes have run, in seconds (`/proc/PID/schedstat`: nanoseconds)."""
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
-    return total / 1e9
 
 
 def stages(kind: str, batches: int, workdir: Path) -> dict[str, Any]:
@@ -530,14 +629,15 @@ def stages(kind: str, batches: int, workdir: Path) -> dict[str, Any]:
         ]
         with db.unit_of_work() as session:
             org = service_module.usage_service.org_context(session, org_id=org_id)
-        total = commit = commit_db = 0.0
+        total = commit = commit_db = python_total = 0.0
         for i, body in enumerate(bodies):
             if i == 2:
                 wall.clear()
                 cpu.clear()
                 db_cpu.clear()
-                total = commit = commit_db = 0.0
+                total = commit = commit_db = python_total = 0.0
                 pg[:] = _pg_pids() if kind == "postgresql" else []
+            c0 = time.thread_time()
             t0 = time.perf_counter()
             with db.unit_of_work() as session:
                 service_module.usage_service.ingest_body(
@@ -549,16 +649,20 @@ def stages(kind: str, batches: int, workdir: Path) -> dict[str, Any]:
             commit += time.perf_counter() - t1
             commit_db += _cpu_s(pg) - d1
             total += time.perf_counter() - t0
+            python_total += time.thread_time() - c0
         db.engine.dispose()
     finally:
         for module, name, original in originals:
             setattr(module, name, original)
         if drop:
             _pg_drop(drop)
+
     def ms(value: float) -> float:
         return value * 1000 / batches
 
-    db_ms = (lambda v: ms(v)) if pg else (lambda v: None)
+    def db_ms(value: float) -> float | None:
+        return ms(value) if pg else None
+
     per = {
         name: {
             "wall_ms": ms(wall[name]),
@@ -568,7 +672,14 @@ def stages(kind: str, batches: int, workdir: Path) -> dict[str, Any]:
         for name in sorted(wall, key=lambda n: -wall[n])
     }
     per["commit"] = {"wall_ms": ms(commit), "python_cpu_ms": None, "db_cpu_ms": db_ms(commit_db)}
-    return {"batches": batches, "batch_ms": ms(total), "stages": per}
+    return {
+        "batches": batches,
+        "batch_ms": ms(total),
+        # the whole unit of work on this thread (stages, session, commit; on PostgreSQL also
+        # the /proc reads of the database's CPU, ≈ 0.1 ms a stage)
+        "python_cpu_ms": ms(python_total),
+        "stages": per,
+    }
 
 
 def _per_db(option: str, kind: str) -> int:
@@ -608,6 +719,7 @@ def main() -> None:
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--now", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     global ORDER  # noqa: PLW0603 - one setting read by the event generator
     ORDER = args.order

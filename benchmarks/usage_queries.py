@@ -11,8 +11,8 @@ then times, for random organisations and 30-day windows:
 
 checks both give the same answer, and reports p50/p95 of each and the ratio; both timed inside
 a transaction already open, as in a request, after 10 untimed runs of each on other windows
-(and the summary alone in a fresh session, for reference). Last, `GET …/usage/summary` over HTTP against `ecotrack serve`: what a dashboard
-waits for.
+(and the summary alone in a fresh session, for reference). Last, `GET …/usage/summary` over
+HTTP against `ecotrack serve`: what a dashboard waits for.
 
     python -m benchmarks.usage_queries [--events 10000000] [--db postgresql] [--queries 200]
         [--keep]              # keep the loaded PostgreSQL database (prints its URL)
