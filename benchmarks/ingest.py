@@ -24,6 +24,7 @@ client 3 connections, unless told otherwise.
                                 [--order stream|scatter]
                                 [--concurrency N | sqlite=3,postgresql=3]
                                 [--workers N | sqlite=2,postgresql=2] [--keep]
+                                [--cpus 0]   # everything, PostgreSQL too, on CPU 0 only
 """
 
 from __future__ import annotations
@@ -161,6 +162,32 @@ def _machine_busy() -> tuple[float, float]:
         ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
     return 0.0, 0.0
+
+
+@contextlib.contextmanager
+def pinned(cpus: set[int] | None) -> Any:
+    """Run this process, its children (server, client) and the local PostgreSQL server (its
+    postmaster, so new backends too) on `cpus` only, and put every affinity back after: how
+    ingest and the ceiling scale with the cores they get. Needs the right to change the
+    database server's affinity (root, or its owner)."""
+    if not cpus:
+        yield
+        return
+    saved = {0: os.sched_getaffinity(0)}
+    try:
+        for pid in _pg_pids():
+            with contextlib.suppress(ProcessLookupError):
+                saved[pid] = os.sched_getaffinity(pid)
+                os.sched_setaffinity(pid, cpus)
+        os.sched_setaffinity(0, cpus)
+        yield
+    finally:
+        for pid, mask in saved.items():
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(pid, mask)
+        for pid in _pg_pids():  # backends forked while pinned
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(pid, saved[0])
 
 
 class CpuMeter:
@@ -713,6 +740,12 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the working directory (server logs) and print it"
     )
+    parser.add_argument(
+        "--cpus",
+        default="",
+        help="run everything (PostgreSQL included) on these CPUs only, e.g. 0: results file "
+        "ingest_cpus0.json",
+    )
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
@@ -737,11 +770,17 @@ def main() -> None:
         save("ingest_stages" + (f"_{args.tag}" if args.tag else ""), result)
         return
     figures: dict[str, Any] = {"targets": {"ratio_to_ceiling": ">= 0.5", "p99_batch_ms": "<= 250"}}
+    cpus = {int(c) for c in args.cpus.split(",") if c.strip()}
+    if cpus:
+        figures["cpus"] = sorted(cpus)
     with (
-        contextlib.nullcontext(tempfile.mkdtemp(prefix="ecotrack-bench-ingest-"))
-        if args.keep
-        else tempfile.TemporaryDirectory(prefix="ecotrack-bench-ingest-")
-    ) as tmp:
+        (
+            contextlib.nullcontext(tempfile.mkdtemp(prefix="ecotrack-bench-ingest-"))
+            if args.keep
+            else tempfile.TemporaryDirectory(prefix="ecotrack-bench-ingest-")
+        ) as tmp,
+        pinned(cpus),
+    ):
         if args.keep:
             print(f"working directory (kept): {tmp}", flush=True)
         for kind in args.db.split(","):
@@ -755,6 +794,7 @@ def main() -> None:
             print(json.dumps(figures[kind], indent=2), flush=True)
     name = "ingest" if args.events >= 1_000_000 else f"ingest_{args.events}"
     name += "" if ORDER == "stream" else f"_{ORDER}"
+    name += f"_cpus{'-'.join(map(str, sorted(cpus)))}" if cpus else ""
     save(name + (f"_{args.tag}" if args.tag else ""), figures)
 
 
