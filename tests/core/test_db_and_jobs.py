@@ -116,6 +116,47 @@ def test_job_fails_for_good_after_max_attempts(db: Database) -> None:
     assert FAILURES["always"] == 3
 
 
+@task("testing.personal", max_attempts=2, personal_args=True)
+def personal(email: str, fail_times: int = 0, *, note: str = "") -> None:
+    flaky(email, fail_times)
+
+
+def _job_row(db: Database) -> tuple[str, list, dict]:  # type: ignore[type-arg]
+    with db.session_factory() as s:
+        row = s.execute(select(JobRecord.status, JobRecord.args, JobRecord.kwargs)).one()
+        return row[0], row[1], row[2]
+
+
+def test_personal_arguments_are_kept_while_needed_and_blanked_when_the_job_ends(
+    db: Database,
+) -> None:
+    with db.unit_of_work() as s:
+        enqueue(s, "testing.personal", "ada@example.org", 1, note="x")
+    runner = EmbeddedRunner()
+    assert runner.run_one() is True  # fails once: the retry still needs them
+    assert _job_row(db) == ("pending", ["ada@example.org", 1], {"note": "x"})
+    _make_due(db)
+    assert runner.run_one() is True
+    assert _job_row(db) == ("done", [], {})
+
+
+def test_personal_arguments_are_blanked_when_the_job_fails_for_good(db: Database) -> None:
+    with db.unit_of_work() as s:
+        enqueue(s, "testing.personal", "bob@example.org", 99)
+    runner = EmbeddedRunner()
+    for _ in range(2):
+        _make_due(db)
+        assert runner.run_one() is True
+    assert _job_row(db) == ("failed", [], {})
+
+
+def test_other_jobs_keep_their_arguments(db: Database) -> None:
+    with db.unit_of_work() as s:
+        enqueue(s, "testing.flaky", "kept", 0)
+    assert EmbeddedRunner().run_one() is True
+    assert _job_row(db) == ("done", ["kept", 0], {})
+
+
 def test_expired_lease_is_reclaimed(db: Database) -> None:
     """A job left `running` by a dead process runs again once its lease has expired."""
     with db.unit_of_work() as s:

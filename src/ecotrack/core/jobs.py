@@ -50,20 +50,29 @@ class TaskSpec:
     every_s: float | None = None  # periodic interval, if any
     max_attempts: int = 5
     acks_late: bool = True
+    personal_args: bool = False  # cleared from the job table once the job has ended
 
 
 TASKS: dict[str, TaskSpec] = {}
 
 
 def task(
-    name: str, *, every_s: float | None = None, max_attempts: int = 5, acks_late: bool = True
+    name: str,
+    *,
+    every_s: float | None = None,
+    max_attempts: int = 5,
+    acks_late: bool = True,
+    personal_args: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a background task named `<domain>.<verb>` (optionally periodic every `every_s`)."""
+    """Declare a background task named `<domain>.<verb>` (optionally periodic every `every_s`).
+    `personal_args`: its arguments hold personal data (an email address, say), so the embedded
+    runner blanks them when the job ends (done, or failed for good) instead of keeping them
+    for `ECOTRACK_JOBS_HISTORY_DAYS`."""
     if "." not in name:
         raise JobsError(f"task names are '<domain>.<verb>', got {name!r}")
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
-        TASKS[name] = TaskSpec(name, fn, every_s, max_attempts, acks_late)
+        TASKS[name] = TaskSpec(name, fn, every_s, max_attempts, acks_late, personal_args)
         return fn
 
     return decorator
@@ -355,7 +364,11 @@ class EmbeddedRunner:
             logger.warning("job %s (%s) failed on attempt %d: %s", job.id, job.name, attempts, exc)
             with db.session_factory() as session, session.begin():
                 if attempts >= limit:
-                    values: dict[str, Any] = {"status": "failed", "finished_at": utcnow()}
+                    values: dict[str, Any] = {
+                        "status": "failed",
+                        "finished_at": utcnow(),
+                        **_ended_args(spec),
+                    }
                 else:
                     delay = min(MAX_BACKOFF_S, 2.0**attempts)
                     values = {"status": "pending", "run_after": utcnow() + timedelta(seconds=delay)}
@@ -369,9 +382,19 @@ class EmbeddedRunner:
             session.execute(
                 update(JobRecord)
                 .where(JobRecord.id == job.id)
-                .values(status="done", finished_at=utcnow(), locked_until=None)
+                .values(
+                    status="done",
+                    finished_at=utcnow(),
+                    locked_until=None,
+                    **_ended_args(TASKS.get(job.name)),
+                )
             )
         return True
+
+
+def _ended_args(spec: TaskSpec | None) -> dict[str, Any]:
+    """The columns to blank when a job with personal arguments ends."""
+    return {"args": [], "kwargs": {}} if spec is not None and spec.personal_args else {}
 
 
 _runner: EmbeddedRunner | None = None

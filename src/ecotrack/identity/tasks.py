@@ -9,7 +9,7 @@ from ecotrack.core.settings import get_settings
 from ecotrack.identity.service import PASSWORD_RESET_JOB, identity_service
 
 
-@task(PASSWORD_RESET_JOB)
+@task(PASSWORD_RESET_JOB, personal_args=True)  # the address typed in, known or not
 def password_reset(email: str, ip: str | None = None) -> bool:
     with get_database().unit_of_work() as session:
         return identity_service.send_password_reset(
