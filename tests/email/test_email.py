@@ -20,7 +20,7 @@ from ecotrack.email.models import OutboxMessage
 from ecotrack.email.service import email_service
 from ecotrack.email.templates import TEMPLATES, TemplateError, render
 from tests.email.conftest import MailEnv, run_jobs
-from tests.identity.helpers import forgot
+from tests.identity.helpers import forgot, register
 from tests.principals import PASSWORD, auth_headers, make_user
 
 API = "/api/v1"
@@ -204,9 +204,7 @@ def _link(body_text: str, page: str) -> str:
 
 def test_verification_reset_and_notice_links_work(client: Any, session: Session) -> None:
     admin_h = auth_headers(session, make_user(session, "root@example.org", admin=True))
-    r = client.post(
-        f"{API}/auth/register", json={"email": "eve@example.org", "password": "a new passphrase 77"}
-    )
+    r = register(client, "eve@example.org", "a new passphrase 77")
     assert r.status_code == 202
     [verify] = _outbox_api(client, admin_h, to="EVE@example.org")["items"]
     assert (verify["template"], verify["status"], verify["subject"]) == (
@@ -220,9 +218,7 @@ def test_verification_reset_and_notice_links_work(client: Any, session: Session)
     assert client.post(f"{API}/auth/verify-email", json={"token": token}).status_code == 400
 
     # Registering again with the same address: the owner gets a notice, not a second account.
-    again = client.post(
-        f"{API}/auth/register", json={"email": "eve@example.org", "password": "whatever pass 12"}
-    )
+    again = register(client, "eve@example.org", "whatever pass 12")
     assert again.status_code == 202
     notice = _outbox_api(client, admin_h, to="eve@example.org", template="existing_account")
     assert notice["total"] == 1

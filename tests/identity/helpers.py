@@ -11,7 +11,11 @@ from sqlalchemy.orm import Session
 
 from ecotrack.audit.service import audit_service
 from ecotrack.email.service import email_service
-from ecotrack.identity.service import PASSWORD_RESET_JOB, identity_service
+from ecotrack.identity.service import (
+    PASSWORD_RESET_JOB,
+    REGISTRATION_MAIL_JOB,
+    identity_service,
+)
 from tests.jobs import run_jobs_named
 from tests.principals import PASSWORD, bearer
 
@@ -107,4 +111,13 @@ def forgot(client: Any, email: str) -> Any:
     """POST forgot-password, then run the reset job it queued (as `serve`'s runner would)."""
     response = client.post("/api/v1/auth/password/forgot", json={"email": email})
     run_jobs_named(PASSWORD_RESET_JOB)
+    return response
+
+
+def register(client: Any, email: str, password: str = PASSWORD, **extra: Any) -> Any:
+    """POST register, then run the mail job it queued (as `serve`'s runner would)."""
+    response = client.post(
+        "/api/v1/auth/register", json={"email": email, "password": password, **extra}
+    )
+    run_jobs_named(REGISTRATION_MAIL_JOB)
     return response

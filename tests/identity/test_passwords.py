@@ -37,6 +37,7 @@ from tests.identity.helpers import (
     outbox,
     random_password,
     refresh,
+    register,
     tokens_for,
     unique_email,
 )
@@ -159,10 +160,6 @@ def test_failed_login_never_rehashes(
 
 
 # --- rules --------------------------------------------------------------------------------------
-
-
-def register(client: Any, email: str, password: str) -> Any:
-    return client.post("/api/v1/auth/register", json={"email": email, "password": password})
 
 
 def test_no_truncation_beyond_72_bytes(client: Any, session: Session) -> None:

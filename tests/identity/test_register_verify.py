@@ -8,9 +8,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ecotrack.identity.models import User
+from ecotrack.core.jobs import JobRecord
+from ecotrack.identity.models import User, UserToken
 from ecotrack.identity.router import REGISTER_ACCEPTED
-from ecotrack.identity.service import identity_service
+from ecotrack.identity.service import (
+    ALREADY_REGISTERED,
+    REGISTERED,
+    REGISTRATION_MAIL_JOB,
+    identity_service,
+)
 from tests.identity.conftest import FakeClock
 from tests.identity.helpers import (
     account,
@@ -20,17 +26,13 @@ from tests.identity.helpers import (
     fresh_user,
     link_token,
     outbox,
+    register,
     unique_email,
 )
+from tests.jobs import run_jobs_named
 from tests.principals import PASSWORD, make_user
 
 ACCEPTED = {"status": "accepted", "detail": REGISTER_ACCEPTED}
-
-
-def register(client: Any, email: str, password: str = PASSWORD, **extra: Any) -> Any:
-    return client.post(
-        "/api/v1/auth/register", json={"email": email, "password": password, **extra}
-    )
 
 
 def users_with(session: Session, email: str) -> int:
@@ -108,6 +110,32 @@ def test_register_again_while_unverified_sends_a_fresh_working_link(
     stale = client.post("/api/v1/auth/verify-email", json={"token": first})
     assert_problem(stale, 400, "invalid-token")
     assert client.post("/api/v1/auth/verify-email", json={"token": second}).status_code == 200
+
+
+def test_register_request_does_the_same_work_for_any_address(client: Any, session: Session) -> None:
+    """Both paths hash, try one insert and queue one `identity.registration_mail` job: the
+    lookup, the token, the message and the audit record come with the job, so timing cannot
+    tell a taken address from a free one."""
+    taken = make_user(session, unique_email("taken"))
+    free = unique_email("free")
+    for email in (taken.email, free):
+        r = client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 202
+    session.expire_all()
+    queued = session.execute(
+        select(JobRecord.name, JobRecord.args).where(JobRecord.status == "pending")
+    ).all()
+    assert [(n, a[:2]) for n, a in queued] == [
+        (REGISTRATION_MAIL_JOB, [taken.email, ALREADY_REGISTERED]),
+        (REGISTRATION_MAIL_JOB, [free, REGISTERED]),
+    ]
+    assert users_with(session, free) == 1  # the account exists before the job runs
+    assert outbox(session, taken.email) == outbox(session, free) == []
+    assert session.execute(select(UserToken)).all() == []
+
+    assert run_jobs_named(REGISTRATION_MAIL_JOB) == [REGISTRATION_MAIL_JOB] * 2
+    assert [m.template for m in outbox(session, taken.email)] == ["existing_account"]
+    assert [m.template for m in outbox(session, free)] == ["verify_email"]
 
 
 def test_register_refuses_privileged_fields(client: Any, session: Session) -> None:

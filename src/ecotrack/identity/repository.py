@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ecotrack.identity.models import AuthSession, RefreshToken, User, UserToken
@@ -29,6 +32,19 @@ def add_user(session: Session, user: User) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def insert_user_if_new(session: Session, values: dict[str, Any]) -> int | None:
+    """One `INSERT … ON CONFLICT (email) DO NOTHING RETURNING id`: the new user's id, or None
+    when the address has an account (a concurrent registration took it first)."""
+    insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(User)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[User.email])
+        .returning(User.id)
+    )
+    return session.execute(stmt).scalar_one_or_none()
 
 
 def list_users(

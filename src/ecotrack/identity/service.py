@@ -41,6 +41,8 @@ from ecotrack.identity.schemas import SessionInfo, UserUpdate
 
 VERIFY_EMAIL = "verify_email"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a token purpose, not a secret
+REGISTRATION_MAIL_JOB = "identity.registration_mail"
+REGISTERED, ALREADY_REGISTERED = "registered", "already-registered"
 PASSWORD_RESET_JOB = "identity.password_reset"  # noqa: S105 - a job name
 ROLES = ("user", "admin")
 
@@ -233,36 +235,62 @@ class IdentityService:
         settings: Settings,
     ) -> None:
         """Create an unverified account and email a verification link. For an address that
-        already has an account, email its owner a notice instead. Same answer, same work."""
+        already has an account, email its owner a notice instead. Same answer, same work: both
+        paths hash the password, run one `INSERT … ON CONFLICT DO NOTHING` and queue one
+        `identity.registration_mail` job; the lookup, the token, the message and the audit
+        record are the job's (`send_registration_mail`)."""
         email = normalise_email(email)
         _password_errors(password, email=email, field="password")
         password_hash = passwords.hash_password(password, settings)  # on both paths: timing
-        existing = repository.get_user_by_email(session, email)
-        if existing is None:
-            user = self._insert_user(
-                session, email=email, password_hash=password_hash, display_name=display_name
-            )
-            if user is not None:
-                link = self._one_time_link(session, user, VERIFY_EMAIL, settings)
-                email_service.send(
-                    session,
-                    to=email,
-                    template="verify_email",
-                    context={"url": link, "ttl_hours": settings.email_verification_ttl_hours},
-                )
-                audit_service.record(
-                    session,
-                    actor_id=user.id,
-                    action="auth.registered",
-                    resource_type="user",
-                    resource_id=user.id,
-                    ip=client.ip,
-                )
-                return
-            existing = repository.get_user_by_email(session, email)
-            if existing is None:  # pragma: no cover - the row that conflicted vanished
-                return
-        self._notify_existing(session, existing, client=client, settings=settings)
+        now = self.clock()
+        new_id = repository.insert_user_if_new(
+            session,
+            {
+                "email": email,
+                "password_hash": password_hash,
+                "display_name": display_name,
+                "role": "user",
+                "is_active": True,
+                "is_verified": False,
+                "password_changed_at": now,
+                "units": {},
+                "privacy": {},
+            },
+        )
+        kind = REGISTERED if new_id is not None else ALREADY_REGISTERED
+        jobs.enqueue(session, REGISTRATION_MAIL_JOB, email, kind, client.ip)
+
+    def send_registration_mail(
+        self, session: Session, *, email: str, kind: str, ip: str | None, settings: Settings
+    ) -> bool:
+        """The `identity.registration_mail` job: the verification link for a new account
+        (`kind` "registered", while it is still unverified), or the notice to the owner of an
+        address someone tried to register again ("already-registered"). False if nothing was
+        sent (the account was verified, disabled or erased meanwhile)."""
+        user = repository.get_user_by_email(session, normalise_email(email))
+        if user is None or user.erased_at is not None or not user.is_active:
+            return False
+        if kind == ALREADY_REGISTERED:
+            self._notify_existing(session, user, client=ClientInfo(ip=ip), settings=settings)
+            return True
+        if user.is_verified:
+            return False
+        link = self._one_time_link(session, user, VERIFY_EMAIL, settings)
+        email_service.send(
+            session,
+            to=user.email,
+            template="verify_email",
+            context={"url": link, "ttl_hours": settings.email_verification_ttl_hours},
+        )
+        audit_service.record(
+            session,
+            actor_id=user.id,
+            action="auth.registered",
+            resource_type="user",
+            resource_id=user.id,
+            ip=ip,
+        )
+        return True
 
     def _notify_existing(
         self, session: Session, user: User, *, client: ClientInfo, settings: Settings
