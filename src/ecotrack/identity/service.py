@@ -275,13 +275,7 @@ class IdentityService:
             return True
         if user.is_verified:
             return False
-        link = self._one_time_link(session, user, VERIFY_EMAIL, settings)
-        email_service.send(
-            session,
-            to=user.email,
-            template="verify_email",
-            context={"url": link, "ttl_hours": settings.email_verification_ttl_hours},
-        )
+        self._email_link(session, user, VERIFY_EMAIL, settings)
         audit_service.record(
             session,
             actor_id=user.id,
@@ -315,6 +309,17 @@ class IdentityService:
             resource_id=user.id,
             ip=client.ip,
         )
+
+    def _email_link(self, session: Session, user: User, purpose: str, settings: Settings) -> None:
+        """Issue a one-time link for `purpose` and queue the message that carries it."""
+        link = self._one_time_link(session, user, purpose, settings)
+        if purpose == VERIFY_EMAIL:
+            template = "verify_email"
+            context = {"url": link, "ttl_hours": settings.email_verification_ttl_hours}
+        else:
+            template = "password_reset"
+            context = {"url": link, "ttl_minutes": settings.password_reset_ttl_minutes}
+        email_service.send(session, to=user.email, template=template, context=context)
 
     def _one_time_link(self, session: Session, user: User, purpose: str, settings: Settings) -> str:
         now = self.clock()
@@ -647,13 +652,7 @@ class IdentityService:
         user = repository.get_user_by_email(session, normalise_email(email))
         sent = user is not None and user.is_active and user.erased_at is None
         if user is not None and sent:
-            link = self._one_time_link(session, user, PASSWORD_RESET, settings)
-            email_service.send(
-                session,
-                to=user.email,
-                template="password_reset",
-                context={"url": link, "ttl_minutes": settings.password_reset_ttl_minutes},
-            )
+            self._email_link(session, user, PASSWORD_RESET, settings)
         audit_service.record(
             session,
             actor_id=user.id if user else None,
