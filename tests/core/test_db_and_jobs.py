@@ -173,6 +173,7 @@ def test_expired_lease_is_reclaimed(db: Database) -> None:
 
 
 def test_periodic_tasks_are_enqueued_once_per_interval(db: Database) -> None:
+    jobs.load_task_modules()  # every domain's periodic tasks (not only those imported so far)
     runner = EmbeddedRunner()
     runner.schedule_periodic()  # first sight: schedules, enqueues nothing
     with db.session_factory() as s, s.begin():
