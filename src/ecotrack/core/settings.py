@@ -51,21 +51,21 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     hsts_seconds: int = Field(default=31_536_000, ge=0)
 
-    # Database pool (PostgreSQL)
+    # Database (pool: PostgreSQL)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     # A pooled connection idle this long is pinged before use (not one in use a moment ago).
     db_ping_after_idle_s: float = Field(default=1.0, ge=0)
     db_echo: bool = False
+    # SQLite: `serve` checkpoints the write-ahead log from a background thread this often
+    # (0: SQLite's own automatic checkpoint in the committing connection); see WalCheckpointer
+    sqlite_checkpoint_interval_s: float = Field(default=1.0, ge=0)
 
     # Jobs
     jobs_embedded: bool = True  # run jobs inside `serve` when no broker is configured
     jobs_poll_interval_s: float = Field(default=1.0, gt=0)
     jobs_start_delay_s: float = Field(default=0.0, ge=0)
     jobs_max_attempts: int = Field(default=5, ge=1)
-    # SQLite: `serve` checkpoints the write-ahead log from a background thread this often
-    # (0: SQLite's own automatic checkpoint in the committing connection); see WalCheckpointer
-    sqlite_checkpoint_interval_s: float = Field(default=1.0, ge=0)
     jobs_history_days: int = Field(default=14, ge=1)
     jobs_queue: str = Field(default="ecotrack", pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
 

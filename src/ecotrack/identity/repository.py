@@ -28,12 +28,6 @@ def get_user_by_email(session: Session, email: str) -> User | None:
     return session.execute(select(User).where(User.email == email)).scalar_one_or_none()
 
 
-def add_user(session: Session, user: User) -> User:
-    session.add(user)
-    session.flush()
-    return user
-
-
 def insert_user_if_new(session: Session, values: dict[str, Any]) -> int | None:
     """One `INSERT … ON CONFLICT (email) DO NOTHING RETURNING id`: the new user's id, or None
     when the address has an account (a concurrent registration took it first)."""

@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import EmailStr, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ecotrack.audit.service import audit_service
@@ -171,7 +170,7 @@ class IdentityService:
         _password_errors(password, email=email, field="password")
         if repository.get_user_by_email(session, email) is not None:
             raise ConflictError(f"An account with {email} exists", code="email-taken")
-        user = self._insert_user(
+        user_id = self._insert_user(
             session,
             email=email,
             password_hash=passwords.hash_password(password, settings),
@@ -179,6 +178,7 @@ class IdentityService:
             role="admin" if is_admin else "user",
             is_verified=is_verified,
         )
+        user = repository.get_user(session, user_id) if user_id is not None else None
         if user is None:
             raise ConflictError(f"An account with {email} exists", code="email-taken")
         audit_service.record(
@@ -200,27 +200,25 @@ class IdentityService:
         display_name: str | None,
         role: str = "user",
         is_verified: bool = False,
-    ) -> User | None:
-        """Insert inside a savepoint: None when a concurrent request took the address first."""
+    ) -> int | None:
+        """The new account's id, or None when the address has one (taken before, or by a
+        concurrent request): one `INSERT … ON CONFLICT DO NOTHING`."""
         now = self.clock()
-        user = User(
-            email=email,
-            password_hash=password_hash,
-            display_name=display_name,
-            role=role,
-            is_active=True,
-            is_verified=is_verified,
-            verified_at=now if is_verified else None,
-            password_changed_at=now,
-            units={},
-            privacy={},
+        return repository.insert_user_if_new(
+            session,
+            {
+                "email": email,
+                "password_hash": password_hash,
+                "display_name": display_name,
+                "role": role,
+                "is_active": True,
+                "is_verified": is_verified,
+                "verified_at": now if is_verified else None,
+                "password_changed_at": now,
+                "units": {},
+                "privacy": {},
+            },
         )
-        try:
-            with session.begin_nested():
-                repository.add_user(session, user)
-        except IntegrityError:
-            return None
-        return user
 
     # --- registration and verification ------------------------------------------------------
 
@@ -242,20 +240,8 @@ class IdentityService:
         email = normalise_email(email)
         _password_errors(password, email=email, field="password")
         password_hash = passwords.hash_password(password, settings)  # on both paths: timing
-        now = self.clock()
-        new_id = repository.insert_user_if_new(
-            session,
-            {
-                "email": email,
-                "password_hash": password_hash,
-                "display_name": display_name,
-                "role": "user",
-                "is_active": True,
-                "is_verified": False,
-                "password_changed_at": now,
-                "units": {},
-                "privacy": {},
-            },
+        new_id = self._insert_user(
+            session, email=email, password_hash=password_hash, display_name=display_name
         )
         kind = REGISTERED if new_id is not None else ALREADY_REGISTERED
         jobs.enqueue(session, REGISTRATION_MAIL_JOB, email, kind, client.ip)
@@ -650,9 +636,10 @@ class IdentityService:
         account (True), audit the request either way. A rerun sends a fresh link, which replaces
         the first (issuing a link expires the account's earlier ones)."""
         user = repository.get_user_by_email(session, normalise_email(email))
-        sent = user is not None and user.is_active and user.erased_at is None
-        if user is not None and sent:
+        sent = False
+        if user is not None and user.is_active and user.erased_at is None:
             self._email_link(session, user, PASSWORD_RESET, settings)
+            sent = True
         audit_service.record(
             session,
             actor_id=user.id if user else None,
